@@ -1,0 +1,1 @@
+"""Reading and writing networks: GeoJSON, GraphML, GeoDataFrames."""

@@ -1,0 +1,374 @@
+"""Read and write netprice topologies as GeoJSON (schema in docs/format.md).
+
+A file is an RFC 7946 FeatureCollection in WGS84 lon/lat.  Point features
+are nodes, LineString features are links, and the top-level member
+``netprice`` holds the schema version, the workloads and the scenario
+parameters (or a sidecar ``<name>.netprice.json`` beside the file does).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import tempfile
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from ..errors import ValidationError
+from ..graph import add_link, add_site, empty_network
+from ..schema import SCHEMA_VERSION
+from ..validate import check_number, validate
+
+__all__ = ["read_geojson", "write_geojson", "to_feature_collection", "atomic_write_text"]
+
+_NODE_FIELDS = ("capacity", "cost", "demand", "serves", "proc_latency_ms", "name")
+_LINK_FIELDS = ("source", "target", "bandwidth_gbps", "latency_ms", "cost_per_gb",
+                "route_factor", "directed")
+
+
+def _label(feature, index):
+    fid = feature.get("id") if isinstance(feature, dict) else None
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    if fid is None and isinstance(props, dict):
+        fid = props.get("id")
+    return f"'{fid}' (features[{index}])" if fid is not None else f"features[{index}]"
+
+
+def _load_json(path: Path):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ValidationError(f"is not UTF-8 text ({err.reason} at byte {err.start})",
+                              file=path, fix="save the file as UTF-8 GeoJSON") from None
+    except OSError as err:
+        raise ValidationError(f"cannot be read: {err.strerror}", file=path) from None
+    try:
+        return json.loads(text, parse_constant=lambda name: _reject_constant(name, path))
+    except json.JSONDecodeError as err:
+        raise ValidationError(
+            f"is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}",
+            file=path, fix="a netprice topology is a GeoJSON FeatureCollection") from None
+
+
+def _reject_constant(name, path):
+    raise ValidationError(
+        f"contains {name}, which JSON does not allow", file=path,
+        fix="write a finite number, or leave the field out to use its default")
+
+
+def _scenario(doc, path: Path):
+    scenario = doc.get("netprice")
+    if scenario is None:
+        sidecar = path.with_name(path.name.split(".")[0] + ".netprice.json")
+        if sidecar.exists():
+            scenario = _load_json(sidecar)
+            path = sidecar
+        else:
+            raise ValidationError(
+                "has no 'netprice' member with the workloads", file=path, field="netprice",
+                fix=f"add a top-level 'netprice' object (see docs/format.md) or a sidecar "
+                    f"file {sidecar.name}")
+    if not isinstance(scenario, dict):
+        raise ValidationError("must be an object", file=path, field="netprice")
+    version = scenario.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ValidationError(
+            f"schema_version is {version!r}; this netprice reads version {SCHEMA_VERSION}",
+            file=path, feature="netprice", field="schema_version",
+            fix=f"set \"schema_version\": {SCHEMA_VERSION} and check docs/format.md")
+    workloads = scenario.get("workloads")
+    if not isinstance(workloads, dict) or not workloads:
+        raise ValidationError(
+            "no workloads are declared", file=path, feature="netprice", field="workloads",
+            fix="declare at least one, e.g. \"workloads\": {\"chat\": {\"latency_ms\": 100, "
+                "\"bytes_per_token\": 8}}")
+    return scenario
+
+
+def _feature_id(feature, props, label, path, field_hint):
+    fid = feature.get("id")
+    pid = props.get("id")
+    if fid is not None and pid is not None and fid != pid:
+        raise ValidationError(f"has id {fid!r} but properties.id {pid!r}", file=path,
+                              feature=label, field="id", fix="give one id, or the same in both")
+    value = fid if fid is not None else pid
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+        raise ValidationError(f"id must be a string or an integer, got {value!r}", file=path,
+                              feature=label, field="id")
+    if value is None and field_hint == "node":
+        raise ValidationError("node has no id", file=path, feature=label, field="id",
+                              fix="give the Point feature an 'id' member")
+    return value
+
+
+def _point(feature, label, path):
+    coords = feature["geometry"].get("coordinates")
+    if not isinstance(coords, list) or len(coords) < 2:
+        raise ValidationError("Point needs [lon, lat] coordinates", file=path, feature=label,
+                              field="geometry.coordinates")
+    lon = check_number(coords[0], feature=label, field="geometry.coordinates[0] (lon)",
+                       minimum=-180, maximum=180)
+    lat = check_number(coords[1], feature=label, field="geometry.coordinates[1] (lat)",
+                       minimum=-90, maximum=90)
+    return lon, lat
+
+
+def _line(feature, label, path):
+    coords = feature["geometry"].get("coordinates")
+    if not isinstance(coords, list) or len(coords) < 2:
+        raise ValidationError("LineString needs at least two [lon, lat] positions", file=path,
+                              feature=label, field="geometry.coordinates")
+    line = []
+    for i, pos in enumerate(coords):
+        if not isinstance(pos, list) or len(pos) < 2:
+            raise ValidationError(f"position {i} is not [lon, lat]", file=path, feature=label,
+                                  field="geometry.coordinates")
+        line.append((check_number(pos[0], feature=label, field=f"geometry.coordinates[{i}][0]",
+                                  minimum=-180, maximum=180),
+                     check_number(pos[1], feature=label, field=f"geometry.coordinates[{i}][1]",
+                                  minimum=-90, maximum=90)))
+    return line
+
+
+def read_geojson(path, *, validate_graph=True) -> nx.DiGraph:
+    """Read a netprice GeoJSON topology into a DiGraph of the graph contract.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A FeatureCollection (schema version 1, docs/format.md).
+
+    Returns
+    -------
+    networkx.DiGraph
+        Nodes with ``lon``, ``lat``, ``capacity``, ``cost``, ``demand`` ...;
+        each undirected link becomes two arcs with the full bandwidth.
+
+    Raises
+    ------
+    ValidationError
+        Naming the file, the feature and the field of the first problem.
+
+    Examples
+    --------
+    >>> import netprice as npx
+    >>> G = npx.read_geojson(npx.dataset_path("us5"))
+    >>> sorted(G.graph["workloads"])
+    ['batch', 'chat', 'code', 'image']
+    """
+    path = Path(path)
+    try:
+        return _read(path, validate_graph)
+    except ValidationError as err:
+        if err.file is None:
+            raise err.in_file(path) from None
+        raise
+
+
+def _read(path: Path, validate_graph: bool) -> nx.DiGraph:
+    doc = _load_json(path)
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        found = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
+        raise ValidationError(
+            f"is not a GeoJSON FeatureCollection (type is {found!r})", file=path, field="type",
+            fix="the top level must be {\"type\": \"FeatureCollection\", \"features\": [...]}")
+    features = doc.get("features")
+    if not isinstance(features, list):
+        raise ValidationError("has no 'features' list", file=path, field="features")
+    if not features:
+        raise ValidationError("is an empty network: 'features' is empty", file=path,
+                              field="features", fix="add Point features (sites) and LineString "
+                                                    "features (links)")
+    scenario = _scenario(doc, path)
+    G = empty_network(scenario["workloads"],
+                      token_bytes=scenario.get("token_bytes", 4.0),
+                      name=scenario.get("name"), route_factor=scenario.get("route_factor"))
+    for key, value in scenario.items():
+        if key not in ("workloads", "token_bytes", "name", "route_factor", "schema_version"):
+            G.graph[key] = value
+    # Validate the scenario first: node fields refer to the workloads.
+    from ..validate import _check_workloads
+    _check_workloads(G)
+
+    nodes, links = [], []
+    for index, feature in enumerate(features):
+        label = _label(feature, index)
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise ValidationError("is not a GeoJSON Feature", file=path, feature=label,
+                                  field="type")
+        props = feature.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            raise ValidationError("properties must be an object", file=path, feature=label,
+                                  field="properties")
+        geometry = feature.get("geometry")
+        if not isinstance(geometry, dict) or "type" not in geometry:
+            kind = "link" if "source" in props or "target" in props else "feature"
+            raise ValidationError(
+                f"{kind} has no geometry", file=path, feature=label, field="geometry",
+                fix="nodes need a Point [lon, lat]; links a LineString from source to target")
+        if geometry["type"] == "Point":
+            nodes.append((index, label, feature, props))
+        elif geometry["type"] == "LineString":
+            links.append((index, label, feature, props))
+        else:
+            raise ValidationError(
+                f"geometry type {geometry['type']!r} is not supported", file=path,
+                feature=label, field="geometry.type",
+                fix="nodes are Points and links are LineStrings")
+
+    for index, label, feature, props in nodes:
+        node = _feature_id(feature, props, label, path, "node")
+        label = f"'{node}'"
+        if node in G:
+            raise ValidationError(f"duplicate node id {node!r}", file=path, feature=label,
+                                  field="id", fix="give every Point feature its own id")
+        lon, lat = _point(feature, label, path)
+        extra = {k: v for k, v in props.items() if k not in _NODE_FIELDS and k != "id"}
+        G.add_node(node, lon=lon, lat=lat, **extra)
+        for field in _NODE_FIELDS:
+            if field in props and props[field] is not None:
+                G.nodes[node][field] = props[field]
+        G.nodes[node].setdefault("capacity", 0.0)
+
+    for index, label, feature, props in links:
+        lid = _feature_id(feature, props, label, path, "link")
+        for end in ("source", "target"):
+            if props.get(end) is None:
+                raise ValidationError(f"link has no {end}", file=path, feature=label,
+                                      field=end, fix=f"give the {end} node's id")
+            if props[end] not in G:
+                raise ValidationError(
+                    f"{end} {props[end]!r} is not a node in this file", file=path,
+                    feature=label, field=end, fix="use the id of a Point feature")
+        source, target = props["source"], props["target"]
+        if source == target:
+            raise ValidationError("link is a self-loop (source equals target)", file=path,
+                                  feature=label, field="target",
+                                  fix="a link must join two different nodes")
+        if G.has_edge(source, target):
+            raise ValidationError(
+                f"a link {source}->{target} is already defined", file=path, feature=label,
+                field="source", fix="merge parallel links into one (bandwidths add)")
+        line = _line(feature, label, path)
+        for field in ("bandwidth_gbps",):
+            if props.get(field) is None:
+                raise ValidationError("is missing", file=path, feature=label, field=field,
+                                      fix="give the capacity per direction in Gbit/s")
+        numbers_given = {}
+        for field in ("bandwidth_gbps", "latency_ms", "cost_per_gb", "route_factor"):
+            if props.get(field) is not None:
+                numbers_given[field] = check_number(
+                    props[field], feature=label, field=field,
+                    positive=field == "bandwidth_gbps",
+                    minimum=1.0 if field == "route_factor" else 0.0)
+        directed = props.get("directed", False)
+        if not isinstance(directed, bool):
+            raise ValidationError(f"must be true or false, got {directed!r}", file=path,
+                                  feature=label, field="directed")
+        extra = {k: v for k, v in props.items() if k not in _LINK_FIELDS and k != "id"}
+        add_link(G, source, target,
+                 bandwidth_gbps=numbers_given["bandwidth_gbps"],
+                 latency_ms=numbers_given.get("latency_ms"),
+                 cost_per_gb=numbers_given.get("cost_per_gb", 0.0),
+                 route_factor=numbers_given.get("route_factor"),
+                 directed=directed, geometry=line,
+                 link=lid if lid is not None else f"{source}-{target}", **extra)
+
+    if validate_graph:
+        validate(G, file=path)
+    return G
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+_NODE_SKIP = {"lon", "lat"}
+_EDGE_SKIP = {"geometry", "link", "length_km", "latency_source"}
+
+
+def to_feature_collection(G) -> dict:
+    """The GeoJSON document of a network (what :func:`write_geojson` writes).
+
+    Derived link latencies are left out so they are derived again on read;
+    an undirected link whose two arcs differ (after :func:`netprice.annotate`,
+    flows do) is written as two directed features so nothing is lost.
+    """
+    scenario = {"schema_version": SCHEMA_VERSION}
+    for key, value in G.graph.items():
+        scenario[key] = _jsonable(value)
+    features = []
+    for n, data in G.nodes(data=True):
+        props = {"id": n}
+        props.update({k: _jsonable(v) for k, v in data.items() if k not in _NODE_SKIP})
+        features.append({"type": "Feature", "id": n,
+                         "geometry": {"type": "Point", "coordinates": [data["lon"], data["lat"]]},
+                         "properties": props})
+    written = set()
+    for u, v, data in G.edges(data=True):
+        if (u, v) in written:
+            continue
+        reverse = G.get_edge_data(v, u)
+        pair = (not data.get("directed", False) and reverse is not None
+                and reverse.get("link") == data.get("link")
+                and {k: x for k, x in reverse.items() if k != "geometry"}
+                == {k: x for k, x in data.items() if k != "geometry"})
+        lid = data.get("link", f"{u}-{v}")
+        if not pair and not data.get("directed", False):
+            lid = f"{lid}:{u}->{v}"
+        props = {"id": lid, "source": u, "target": v}
+        props.update({k: _jsonable(x) for k, x in data.items() if k not in _EDGE_SKIP})
+        if data.get("latency_source") == "geodesic":
+            props.pop("latency_ms", None)
+        props["directed"] = not pair
+        geometry = data.get("geometry") or [(G.nodes[u]["lon"], G.nodes[u]["lat"]),
+                                            (G.nodes[v]["lon"], G.nodes[v]["lat"])]
+        features.append({"type": "Feature", "id": lid,
+                         "geometry": {"type": "LineString",
+                                      "coordinates": [list(p) for p in geometry]},
+                         "properties": props})
+        written.add((u, v))
+        if pair:
+            written.add((v, u))
+    return {"type": "FeatureCollection", "netprice": scenario, "features": features}
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write a file so that readers see the old one or the whole new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_geojson(G, path, *, indent=1) -> None:
+    """Write a network (annotated or not) as a netprice GeoJSON file.
+
+    Reading the file back with :func:`read_geojson` gives the same graph.
+    """
+    atomic_write_text(path, json.dumps(to_feature_collection(G), indent=indent) + "\n")

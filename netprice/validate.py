@@ -1,0 +1,230 @@
+"""Checks that a graph satisfies the netprice contract (MODEL.md section 6).
+
+Readers call :func:`validate` on what they built, so a file and a graph
+made in code meet the same checks and the same messages.  Each problem is
+reported as a :class:`~netprice.errors.ValidationError` naming the node or
+link, the attribute, and what would fix it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import networkx as nx
+
+from .errors import ValidationError
+
+__all__ = ["validate", "check_number"]
+
+
+def _describe(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_number(value, *, feature, field, positive=False, minimum=None, maximum=None):
+    """Return ``value`` as a float, or raise a ValidationError saying why not.
+
+    Booleans and strings are refused even when they look like numbers: a
+    quoted number in a file is almost always a spreadsheet export gone wrong.
+
+    Examples
+    --------
+    >>> check_number(2, feature="'A'", field="capacity")
+    2.0
+    >>> check_number("2", feature="'A'", field="capacity")
+    Traceback (most recent call last):
+    ...
+    netprice.errors.ValidationError: feature 'A', field 'capacity': must be a number, got the string '2' (write it without quotes)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if isinstance(value, str):
+            raise ValidationError(
+                f"must be a number, got the string {_describe(value)}",
+                feature=feature, field=field, fix="write it without quotes",
+            )
+        raise ValidationError(
+            f"must be a number, got {type(value).__name__} {_describe(value)}",
+            feature=feature, field=field,
+        )
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValidationError(
+            f"must be finite, got {number}", feature=feature, field=field,
+            fix="give a finite number; leave the field out to use its default",
+        )
+    if positive and number <= 0:
+        raise ValidationError(
+            f"must be positive, got {value}", feature=feature, field=field,
+        )
+    if minimum is not None and number < minimum:
+        raise ValidationError(
+            f"must be at least {minimum}, got {value}", feature=feature, field=field,
+        )
+    if maximum is not None and number > maximum:
+        raise ValidationError(
+            f"must be at most {maximum}, got {value}", feature=feature, field=field,
+        )
+    return number
+
+
+def _check_workloads(G):
+    workloads = G.graph.get("workloads")
+    if not isinstance(workloads, dict) or not workloads:
+        raise ValidationError(
+            "no workloads are declared", feature="netprice", field="workloads",
+            fix="declare at least one workload, e.g. {'chat': {'latency_ms': 100, "
+                "'bytes_per_token': 8}}",
+        )
+    for name, spec in workloads.items():
+        feature = f"workload '{name}'"
+        if not isinstance(name, str) or not name:
+            raise ValidationError("workload names must be non-empty strings",
+                                  feature="netprice", field="workloads")
+        if not isinstance(spec, dict):
+            raise ValidationError(
+                f"must be an object of workload parameters, got {_describe(spec)}",
+                feature=feature, field="workloads")
+        unknown = set(spec) - {"latency_ms", "bytes_per_token", "compute_intensity", "voll",
+                               "description"}
+        if unknown:
+            raise ValidationError(
+                f"unknown parameter(s) {sorted(unknown)}", feature=feature, field=sorted(unknown)[0],
+                fix="use latency_ms, bytes_per_token, compute_intensity, voll")
+        if spec.get("latency_ms") is not None:
+            check_number(spec["latency_ms"], feature=feature, field="latency_ms", positive=True)
+        if "bytes_per_token" not in spec:
+            raise ValidationError("is missing", feature=feature, field="bytes_per_token",
+                                  fix="give the payload per token in bytes")
+        check_number(spec["bytes_per_token"], feature=feature, field="bytes_per_token",
+                     positive=True)
+        if spec.get("compute_intensity") is not None:
+            check_number(spec["compute_intensity"], feature=feature,
+                         field="compute_intensity", positive=True)
+        if spec.get("voll") is not None:
+            check_number(spec["voll"], feature=feature, field="voll", minimum=0)
+    if G.graph.get("token_bytes") is not None:
+        check_number(G.graph["token_bytes"], feature="netprice", field="token_bytes",
+                     positive=True)
+    return workloads
+
+
+def _check_per_workload(value, workloads, *, feature, field, allow_scalar):
+    if isinstance(value, dict):
+        for w, v in value.items():
+            if w not in workloads:
+                raise ValidationError(
+                    f"names workload '{w}', which is not declared",
+                    feature=feature, field=f"{field}.{w}",
+                    fix=f"declare it under netprice.workloads or use one of {sorted(workloads)}")
+            check_number(v, feature=feature, field=f"{field}.{w}", minimum=0)
+    elif allow_scalar:
+        check_number(value, feature=feature, field=field, minimum=0)
+    else:
+        raise ValidationError(
+            f"must be an object {{workload: value}}, got {_describe(value)}",
+            feature=feature, field=field)
+
+
+def _check_node(n, data, workloads):
+    feature = repr(n) if not isinstance(n, str) else f"'{n}'"
+    for axis, bound in (("lon", 180.0), ("lat", 90.0)):
+        if data.get(axis) is None:
+            raise ValidationError(
+                "has no coordinates", feature=feature, field=axis,
+                fix="give the site's WGS84 longitude and latitude in degrees")
+        check_number(data[axis], feature=feature, field=axis, minimum=-bound, maximum=bound)
+    if data.get("capacity") is not None:
+        check_number(data["capacity"], feature=feature, field="capacity", minimum=0)
+    if data.get("cost") is not None:
+        _check_per_workload(data["cost"], workloads, feature=feature, field="cost",
+                            allow_scalar=True)
+    if data.get("demand") is not None:
+        _check_per_workload(data["demand"], workloads, feature=feature, field="demand",
+                            allow_scalar=False)
+    if data.get("proc_latency_ms") is not None:
+        _check_per_workload(data["proc_latency_ms"], workloads, feature=feature,
+                            field="proc_latency_ms", allow_scalar=True)
+    serves = data.get("serves")
+    if serves is not None:
+        if isinstance(serves, str) or not isinstance(serves, (list, tuple, set, frozenset)):
+            raise ValidationError(
+                f"must be a list of workload names, got {_describe(serves)}",
+                feature=feature, field="serves")
+        for w in serves:
+            if w not in workloads:
+                raise ValidationError(
+                    f"names workload '{w}', which is not declared", feature=feature,
+                    field="serves", fix=f"use one of {sorted(workloads)}")
+
+
+def link_label(u, v, data) -> str:
+    """How messages name an arc: its link id when it has one."""
+    if data.get("link") is not None:
+        return f"'{data['link']}'"
+    return f"'{u}'->'{v}'"
+
+
+def _check_edge(u, v, data):
+    feature = link_label(u, v, data)
+    if u == v:
+        raise ValidationError("is a self-loop", feature=feature, field="target",
+                              fix="a link must join two different nodes")
+    if data.get("bandwidth_gbps") is None:
+        raise ValidationError("is missing", feature=feature, field="bandwidth_gbps",
+                              fix="give the capacity per direction in Gbit/s")
+    check_number(data["bandwidth_gbps"], feature=feature, field="bandwidth_gbps", positive=True)
+    if data.get("latency_ms") is None:
+        raise ValidationError(
+            "is missing", feature=feature, field="latency_ms",
+            fix="give latency_ms, or add the link with netprice.add_link, which derives it "
+                "from the geodesic length")
+    check_number(data["latency_ms"], feature=feature, field="latency_ms", minimum=0)
+    if data.get("cost_per_gb") is not None:
+        check_number(data["cost_per_gb"], feature=feature, field="cost_per_gb", minimum=0)
+
+
+def validate(G, *, file=None) -> None:
+    """Check that ``G`` is a network netprice can clear.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        A network following the graph contract (MODEL.md section 6).
+    file : str, optional
+        Named in error messages when the graph was read from a file.
+
+    Raises
+    ------
+    ValidationError
+        Naming the node or link, the attribute and the fix, for the first
+        problem found.
+
+    Examples
+    --------
+    >>> import netprice as npx
+    >>> G = npx.empty_network({"chat": {"latency_ms": 100, "bytes_per_token": 8}})
+    >>> npx.add_site(G, "A", lon=-100.0, lat=40.0, capacity=1e6, cost=1.0)
+    >>> npx.validate(G)
+    >>> G.nodes["A"]["capacity"] = -1
+    >>> npx.validate(G)
+    Traceback (most recent call last):
+    ...
+    netprice.errors.ValidationError: feature 'A', field 'capacity': must be at least 0, got -1
+    """
+    try:
+        if not isinstance(G, nx.DiGraph) or G.is_multigraph():
+            raise ValidationError(
+                f"a network must be a networkx.DiGraph, got {type(G).__name__}",
+                fix="merge parallel links (bandwidths add) and use nx.DiGraph")
+        workloads = _check_workloads(G)
+        if G.number_of_nodes() == 0:
+            raise ValidationError("the network has no nodes",
+                                  fix="add at least one site with compute and demand")
+        for n, data in G.nodes(data=True):
+            _check_node(n, data, workloads)
+        for u, v, data in G.edges(data=True):
+            _check_edge(u, v, data)
+    except ValidationError as err:
+        raise (err.in_file(file) if file is not None else err) from None
