@@ -18,3 +18,7 @@ from .io.geojson import read_geojson, write_geojson
 from .validate import validate
 
 __version__ = "0.1.0"
+from .market import clear_market
+from .result import MarketResult
+from .diagnose import Diagnosis
+from .annotate import annotate

@@ -1,0 +1,164 @@
+"""Why a market is infeasible: an answer, not a crash (MODEL.md section 4).
+
+Two causes are told apart.  Demand with *no admissible route* (no serving
+site within the latency limit) is found before solving; the diagnosis
+gives the nearest serving site and its latency.  When every demand has
+routes but capacity falls short, an *elastic* re-solve minimises the unmet
+demand (every token equal, costs ignored): it says how much demand cannot
+be met, where, and which compute sites and links bind, next to aggregate
+demand against aggregate capacity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .lp.build import build_lp
+from .lp.solve import solve_lp
+from .routes import _latency_graph
+
+__all__ = ["Diagnosis", "unroutable_demand", "elastic_diagnosis"]
+
+
+@dataclass
+class Diagnosis:
+    """Where and why a market cannot clear.
+
+    Attributes
+    ----------
+    no_route : DataFrame
+        (node, workload) with demand but no serving site within the latency
+        limit: demand, limit, nearest serving site and its latency (route +
+        processing), or None when no site serving the workload is reachable.
+    unmet : DataFrame
+        (node, workload) demand that cannot be met even with every route
+        available, from the elastic re-solve (tokens/s).
+    binding : DataFrame
+        Capacities that limit service in the elastic re-solve: kind
+        (``compute`` or ``link``), element, capacity and the unmet tokens/s
+        one more unit of it would serve.
+    aggregate_need : float
+        Sum over nodes and workloads of compute intensity x demand, reference tokens/s.
+    aggregate_capacity : float
+        Sum of compute capacities, reference tokens/s.
+    """
+
+    mode: str
+    no_route: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unmet: pd.DataFrame = field(default_factory=pd.DataFrame)
+    binding: pd.DataFrame = field(default_factory=pd.DataFrame)
+    aggregate_need: float = 0.0
+    aggregate_capacity: float = 0.0
+
+    def summary(self) -> str:
+        ratio = (self.aggregate_need / self.aggregate_capacity
+                 if self.aggregate_capacity else np.inf)
+        head = (f"infeasible market ({self.mode} mode): compute need {self.aggregate_need:,.0f} "
+                f"vs capacity {self.aggregate_capacity:,.0f} reference tokens/s "
+                f"({ratio:.1%} of capacity)")
+        if len(self.no_route):
+            pairs = ", ".join(
+                f"{n}/{w} (nearest {row.nearest_site} at {row.nearest_latency_ms:.1f} ms > "
+                f"{row.latency_limit_ms:g} ms)" if row.nearest_site is not None
+                else f"{n}/{w} (no serving site reachable)"
+                for (n, w), row in self.no_route.head(5).iterrows())
+            more = f" and {len(self.no_route) - 5} more" if len(self.no_route) > 5 else ""
+            return f"{head}; no admissible route for {pairs}{more}"
+        if len(self.unmet):
+            total = self.unmet["unmet"].sum()
+            where = ", ".join(f"{n}/{w} {v:,.0f}" for (n, w), v in
+                              self.unmet["unmet"].nlargest(5).items())
+            bind = ", ".join(f"{k} {e}" for k, e in
+                             self.binding[["kind", "element"]].head(5).itertuples(index=False))
+            return (f"{head}; {total:,.0f} tokens/s cannot be served ({where}); "
+                    f"binding: {bind or 'none found'}")
+        return head
+
+    def to_dict(self) -> dict:
+        """A JSON-friendly form (for sweeps and ``--json``)."""
+        return {
+            "summary": self.summary(),
+            "aggregate_need": self.aggregate_need,
+            "aggregate_capacity": self.aggregate_capacity,
+            "no_route": self.no_route.reset_index().to_dict("records"),
+            "unmet": self.unmet.reset_index().to_dict("records"),
+            "binding": self.binding.to_dict("records"),
+        }
+
+
+def _aggregates(data):
+    return float((data.demand @ data.intensity).sum()), float(data.capacity.sum())
+
+
+def unroutable_demand(data, lp) -> pd.DataFrame:
+    """(node, workload) pairs whose demand row has no column: no admissible route."""
+    block = lp.blocks["demand"]
+    has_column = np.diff(lp.matrix.indptr)[block] > 0
+    need = data.demand.ravel() > 0
+    missing = np.flatnonzero(need & ~has_column)
+    if len(missing) == 0:
+        return pd.DataFrame()
+    H = _latency_graph(data)
+    records = []
+    for k in missing:
+        n, w = divmod(int(k), data.n_workloads)
+        dist = nx.single_source_dijkstra_path_length(H, n, weight="latency")
+        best, best_ms = None, np.inf
+        for s in np.flatnonzero(data.can_serve[:, w]):
+            if s in dist and dist[s] + data.proc_latency_ms[s, w] < best_ms:
+                best, best_ms = int(s), dist[s] + data.proc_latency_ms[s, w]
+        records.append({"node": data.nodes[n], "workload": data.workloads[w],
+                        "demand": data.demand[n, w],
+                        "latency_limit_ms": data.latency_limit_ms[w],
+                        "nearest_site": None if best is None else data.nodes[best],
+                        "nearest_latency_ms": best_ms if best is not None else np.nan})
+    return pd.DataFrame(records).set_index(["node", "workload"])
+
+
+def elastic_diagnosis(data, routes, *, solver="glop") -> Diagnosis:
+    """Diagnose an infeasible market by minimising its unmet demand."""
+    need, capacity = _aggregates(data)
+    elastic = dataclasses.replace(
+        data,
+        proc_cost=np.zeros_like(data.proc_cost),
+        cost_per_gb=np.zeros_like(data.cost_per_gb),
+        voll=np.ones_like(data.voll),
+    )
+    lp = build_lp(elastic, routes)
+    solution = solve_lp(lp, solver=solver)
+    if solution.status != "OPTIMAL":  # pragma: no cover - an elastic LP is always feasible
+        return Diagnosis(data.mode, aggregate_need=need, aggregate_capacity=capacity)
+    tokens = lp.scaling.tokens(solution.x)
+    unmet = np.zeros((data.n_nodes, data.n_workloads))
+    cols = np.flatnonzero(lp.col_kind == 3)
+    np.add.at(unmet, (lp.col_node[cols], lp.col_workload[cols]), tokens[cols])
+    index = pd.MultiIndex.from_product([data.nodes, data.workloads], names=["node", "workload"])
+    unmet_frame = pd.DataFrame({"demand": data.demand.ravel(), "unmet": unmet.ravel()},
+                               index=index)
+    scale = max(1.0, float(data.demand.max()))
+    unmet_frame = unmet_frame[unmet_frame["unmet"] > 1e-9 * scale]
+    # Dual of a capacity row in the elastic LP: unmet tokens one more unit would serve.
+    records = []
+    y = solution.y
+    block = lp.blocks["compute"]
+    value = -y[block] * lp.row_scale[block]
+    for n, v in zip(lp.compute_nodes, value):
+        if v > 1e-9:
+            records.append({"kind": "compute", "element": data.nodes[n],
+                            "capacity": data.capacity[n], "marginal_service": float(v)})
+    block = lp.blocks["link"]
+    value = -y[block] * lp.row_scale[block] * lp.scaling.flow_unit
+    for e, v in enumerate(value):
+        if v > 1e-9:
+            u, t = data.arcs[e]
+            records.append({"kind": "link", "element": f"{u}->{t}",
+                            "capacity": data.bandwidth_gbps[e], "marginal_service": float(v)})
+    binding = pd.DataFrame(records, columns=["kind", "element", "capacity", "marginal_service"])
+    binding = binding.sort_values("marginal_service", ascending=False, ignore_index=True)
+    return Diagnosis(data.mode, unmet=unmet_frame, binding=binding,
+                     aggregate_need=need, aggregate_capacity=capacity)

@@ -1,0 +1,298 @@
+"""What a market clearing holds: prices, dispatch, flows, rents, settlement."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from . import verify as _verify
+from .lp.build import ARC, ROUTE, SERVE, UNSERVED, _spread
+from .lp.duals import PARTS
+
+__all__ = ["MarketResult", "SATURATION_THRESHOLD"]
+
+#: A link is saturated when its utilisation is at least 1 - 1e-6.
+SATURATION_THRESHOLD = 1.0 - 1e-6
+
+
+class MarketResult:
+    """The verified outcome of :func:`netprice.clear_market`.
+
+    Attributes
+    ----------
+    status : str
+        ``"OPTIMAL"``: a result exists only for a proven optimum.
+    objective : float
+        Total operating cost, $/h.
+    mode : str
+        ``"baseline"`` or ``"transfer"``.
+    formulation : str
+        ``"route"`` (enumerated routes; arc flows for workloads without a
+        latency limit).
+    stats : dict
+        LP size, scaling, timings, routes and truncated pairs.
+    checks : dict
+        The KKT checks run on this solution: ``{check: (violation, tolerance)}``.
+    """
+
+    def __init__(self, data, routes, lp, solution, prices, stats):
+        self._data = data
+        self._routes = routes
+        self._lp = lp
+        self._x = solution.x
+        self._prices = prices
+        self.status = solution.status
+        self.mode = data.mode
+        self.formulation = stats.get("formulation", "route")
+        self.solver = solution.solver
+        self.objective = lp.scaling.objective_per_hour(float(lp.cost @ solution.x))
+        self.stats = stats
+        self.truncated_routes = list(routes.truncated)
+        self.checks = {}
+
+    def __repr__(self):
+        return (f"<MarketResult {self.status} mode={self.mode} objective={self.objective:,.2f} $/h "
+                f"saturated={int(self.links['saturated'].sum())}>")
+
+    # -- verification -------------------------------------------------------
+    def verify(self) -> dict:
+        """Check primal and dual feasibility, complementary slackness and strong duality.
+
+        Returns the checks ``{name: (worst violation, tolerance)}``; raises
+        :class:`~netprice.errors.VerificationError` if any fails.  The
+        tolerances are documented in :mod:`netprice.verify`.
+        """
+        y = _verify.reported_duals(self._lp, self._prices)
+        self.checks = _verify.check(self._lp, self._x, y, self._prices)
+        return self.checks
+
+    # -- flows in user units -----------------------------------------------
+    @cached_property
+    def _tokens(self) -> np.ndarray:
+        return self._lp.scaling.tokens(self._x)
+
+    @cached_property
+    def _arc_tokens(self) -> np.ndarray:
+        """(E, W) tokens/s of each workload on each arc."""
+        data, lp, x = self._data, self._lp, self._tokens
+        flow = np.zeros((data.n_arcs, data.n_workloads))
+        route_cols = np.flatnonzero((lp.col_kind == ROUTE) & (x > 0))
+        if len(route_cols):
+            positions, counts = _spread(self._routes.arc_ptr, lp.col_route[route_cols])
+            arcs = self._routes.arc_idx[positions]
+            np.add.at(flow, (arcs, np.repeat(lp.col_workload[route_cols], counts)),
+                      np.repeat(x[route_cols], counts))
+        arc_cols = np.flatnonzero(lp.col_kind == ARC)
+        np.add.at(flow, (lp.col_arc[arc_cols], lp.col_workload[arc_cols]), x[arc_cols])
+        return flow
+
+    @cached_property
+    def _served(self) -> np.ndarray:
+        """(N, W) tokens/s processed at each node."""
+        data, lp, x = self._data, self._lp, self._tokens
+        served = np.zeros((data.n_nodes, data.n_workloads))
+        cols = np.flatnonzero((lp.col_kind == ROUTE) | (lp.col_kind == SERVE))
+        np.add.at(served, (lp.col_node[cols], lp.col_workload[cols]), x[cols])
+        return served
+
+    @cached_property
+    def _unserved(self) -> np.ndarray:
+        data, lp, x = self._data, self._lp, self._tokens
+        unserved = np.zeros((data.n_nodes, data.n_workloads))
+        cols = np.flatnonzero(lp.col_kind == UNSERVED)
+        np.add.at(unserved, (lp.col_node[cols], lp.col_workload[cols]), x[cols])
+        return unserved
+
+    # -- tables ---------------------------------------------------------------
+    @cached_property
+    def prices(self) -> pd.DataFrame:
+        """Price per (node, workload) in $/Mtok and its decomposition.
+
+        Columns: ``price = processing + scarcity + transport + congestion``
+        (``unserved`` instead when the price is the value of lost load),
+        ``serving_node`` and ``route_latency_ms`` of the route that sets it,
+        and ``demand`` (tokens/s).
+        """
+        data, p = self._data, self._prices
+        index = pd.MultiIndex.from_product([data.nodes, data.workloads],
+                                           names=["node", "workload"])
+        frame = pd.DataFrame({"price": p.price.ravel()}, index=index)
+        for k, part in enumerate(PARTS):
+            frame[part] = p.parts[:, :, k].ravel()
+        frame.loc[frame["price"].isna(), list(PARTS)] = np.nan
+        sites = p.site.ravel()
+        frame["serving_node"] = pd.Series(
+            [data.nodes[s] if s >= 0 else None for s in sites], index=index, dtype=object)
+        frame["route_latency_ms"] = p.route_latency_ms.ravel()
+        frame["demand"] = data.demand.ravel()
+        return frame
+
+    @cached_property
+    def nodes(self) -> pd.DataFrame:
+        """Per node: capacity, compute used, utilisation, scarcity rent, served and demand."""
+        data = self._data
+        used = self._served @ data.intensity
+        with np.errstate(invalid="ignore", divide="ignore"):
+            utilisation = np.where(data.capacity > 0, used / data.capacity, np.nan)
+        frame = pd.DataFrame({
+            "capacity": data.capacity,
+            "cost": data.base_cost,
+            "compute_used": used,
+            "utilisation": utilisation,
+            "scarcity": self._prices.scarcity,
+            "served": self._served.sum(axis=1),
+            "demand": data.demand.sum(axis=1),
+            "unserved": self._unserved.sum(axis=1),
+        }, index=pd.Index(data.nodes, name="node"))
+        return frame
+
+    @cached_property
+    def service(self) -> pd.DataFrame:
+        """Per (node, workload): tokens/s demanded, served here, and left unserved."""
+        data = self._data
+        index = pd.MultiIndex.from_product([data.nodes, data.workloads],
+                                           names=["node", "workload"])
+        return pd.DataFrame({"demand": data.demand.ravel(), "served": self._served.ravel(),
+                             "unserved": self._unserved.ravel()}, index=index)
+
+    @cached_property
+    def links(self) -> pd.DataFrame:
+        """Per arc: flow (Gbit/s and tokens/s per workload), utilisation, saturation, rent."""
+        data = self._data
+        flow_gbps = self._arc_tokens @ data.gbps_per_token_rate()
+        utilisation = flow_gbps / data.bandwidth_gbps
+        index = pd.MultiIndex.from_tuples(data.arcs, names=["source", "target"])
+        frame = pd.DataFrame({
+            "link": [self._link_ids[a] for a in data.arcs],
+            "bandwidth_gbps": data.bandwidth_gbps,
+            "latency_ms": data.latency_ms,
+            "flow_gbps": flow_gbps,
+            "utilisation": utilisation,
+            "saturated": utilisation >= SATURATION_THRESHOLD,
+            "rent": self._prices.rent,
+        }, index=index)
+        for w, name in enumerate(data.workloads):
+            frame[f"tokens_{name}"] = self._arc_tokens[:, w]
+        return frame
+
+    @cached_property
+    def _link_ids(self):
+        return self.stats.get("link_ids", {a: f"{a[0]}-{a[1]}" for a in self._data.arcs})
+
+    @cached_property
+    def routes(self) -> pd.DataFrame:
+        """Routes with flow: origin, workload, serving node, path, latency, tokens/s.
+
+        For workloads without a latency limit the arc flows are decomposed
+        into paths (one of the possibly many decompositions).
+        """
+        data, lp, x = self._data, self._lp, self._tokens
+        records = []
+        for j in np.flatnonzero((lp.col_kind == ROUTE) & (x > 0)):
+            r = lp.col_route[j]
+            arcs = self._routes.arcs_of(r)
+            records.append((data.nodes[self._routes.origin[r]],
+                            data.workloads[lp.col_workload[j]],
+                            data.nodes[self._routes.site[r]],
+                            self._path_nodes(self._routes.origin[r], arcs),
+                            float(self._routes.latency_ms[r]), float(x[j])))
+        for w in np.flatnonzero(~np.isfinite(data.latency_limit_ms)):
+            for origin, site, arcs, amount in _decompose(data, self._arc_tokens[:, w],
+                                                         self._served[:, w],
+                                                         data.demand[:, w] - self._unserved[:, w]):
+                records.append((data.nodes[origin], data.workloads[w], data.nodes[site],
+                                self._path_nodes(origin, arcs),
+                                float(data.latency_ms[list(arcs)].sum()) if arcs else 0.0,
+                                amount))
+        frame = pd.DataFrame(records, columns=["origin", "workload", "node", "path",
+                                               "latency_ms", "tokens_per_s"])
+        return frame.sort_values(["origin", "workload", "node", "latency_ms"],
+                                 ignore_index=True, kind="stable")
+
+    def _path_nodes(self, origin, arcs):
+        data = self._data
+        return tuple([data.nodes[origin]] + [data.nodes[data.arc_head[a]] for a in arcs])
+
+    @cached_property
+    def settlement(self) -> dict:
+        """Payments, rents and cost in $/h; ``cost = payments - compute_rents - congestion_rents``."""
+        data, p = self._data, self._prices
+        hours = 3600.0 / 1e6  # $/Mtok x tokens/s -> $/h
+        payments = float(np.nansum(p.price * data.demand)) * hours
+        compute_rents = float(p.scarcity @ data.capacity) * hours
+        congestion_rents = float(p.rent @ data.bandwidth_gbps)
+        return {
+            "cost": self.objective,
+            "payments": payments,
+            "compute_rents": compute_rents,
+            "congestion_rents": congestion_rents,
+            "identity_gap": payments - compute_rents - congestion_rents - self.objective,
+        }
+
+    def saturated_links(self, *, undirected=True) -> pd.DataFrame:
+        """Saturated links; with ``undirected`` each link once, its worse direction."""
+        sat = self.links[self.links["saturated"]]
+        if not undirected:
+            return sat
+        return (sat.sort_values("rent", ascending=False)
+                .reset_index().drop_duplicates("link").set_index(["source", "target"]))
+
+    def summary(self) -> dict:
+        """Headline figures: objective, saturated links, rents, LP size, seconds."""
+        return {
+            "mode": self.mode,
+            "status": self.status,
+            "objective_per_h": self.objective,
+            "saturated_links": int(len(self.saturated_links())),
+            "congestion_rents_per_h": self.settlement["congestion_rents"],
+            "compute_rents_per_h": self.settlement["compute_rents"],
+            "rows": self.stats["rows"],
+            "columns": self.stats["columns"],
+            "solve_seconds": self.stats["solve_seconds"],
+            "total_seconds": self.stats["total_seconds"],
+        }
+
+
+def _decompose(data, arc_flow, served, supply, eps=1e-9):
+    """Split one workload's arc flows into (origin, site, arcs, tokens/s) paths.
+
+    Walks from each origin along arcs that still carry flow, stopping at the
+    first node with unassigned service; a cycle met on the way is cancelled
+    (it carries no tokens to anyone).
+    """
+    flow = arc_flow.copy()
+    left = served.copy()
+    supply = np.maximum(supply, 0.0)
+    out_arcs = [[] for _ in range(data.n_nodes)]
+    for e, u in enumerate(data.arc_tail):
+        out_arcs[u].append(e)
+    scale = max(1.0, float(np.max(supply, initial=0.0)))
+    paths = []
+    for origin in np.flatnonzero(supply > eps * scale):
+        guard = 0
+        while supply[origin] > eps * scale and guard < 10 * (data.n_arcs + data.n_nodes):
+            guard += 1
+            node, arcs, seen = origin, [], {origin: 0}
+            while left[node] <= eps * scale:
+                nxt = next((e for e in out_arcs[node] if flow[e] > eps * scale), None)
+                if nxt is None:
+                    break
+                arcs.append(nxt)
+                node = int(data.arc_head[nxt])
+                if node in seen:
+                    cycle = arcs[seen[node]:]
+                    flow[cycle] -= flow[cycle].min()
+                    arcs = arcs[:seen[node]]
+                    seen = {n: i for n, i in seen.items() if i <= seen[node]}
+                    continue
+                seen[node] = len(arcs)
+            if left[node] <= eps * scale:
+                break
+            amount = min([supply[origin], left[node]] + [flow[e] for e in arcs])
+            supply[origin] -= amount
+            left[node] -= amount
+            flow[arcs] -= amount
+            paths.append((int(origin), int(node), tuple(arcs), float(amount)))
+    return paths
