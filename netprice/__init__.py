@@ -22,3 +22,4 @@ from .market import clear_market
 from .result import MarketResult
 from .diagnose import Diagnosis
 from .annotate import annotate
+from .io.geodataframes import from_geodataframes, to_geodataframes

@@ -87,7 +87,7 @@ def clear_market(G, mode="transfer", *, solver="glop", max_routes_per_pair=DEFAU
     if solution.status == "INFEASIBLE":
         raise InfeasibleMarket(elastic_diagnosis(data, routes, solver=solver))
     solved = time.perf_counter()
-    prices = compute_prices(data, routes, lp, solution.y)
+    prices = compute_prices(data, routes, lp, solution.y, solution.x)
     stats = {
         "formulation": "route",
         "solver": solution.solver,

@@ -46,18 +46,97 @@ def _load_json(path: Path):
                               file=path, fix="save the file as UTF-8 GeoJSON") from None
     except OSError as err:
         raise ValidationError(f"cannot be read: {err.strerror}", file=path) from None
+    if not text.strip():
+        raise ValidationError("is empty", file=path,
+                              fix="a netprice topology is a GeoJSON FeatureCollection")
+    if text.startswith("\ufeff"):
+        raise ValidationError("starts with a byte-order mark (BOM), which JSON does not allow",
+                              file=path, fix="save the file as UTF-8 without BOM")
+    if text.lstrip().startswith("<"):
+        raise ValidationError(
+            "is XML (GraphML?), not GeoJSON", file=path,
+            fix="read GraphML with netprice.read_graphml; read_geojson takes a GeoJSON "
+                "FeatureCollection")
     try:
-        return json.loads(text, parse_constant=lambda name: _reject_constant(name, path))
+        doc = json.loads(text, parse_constant=_NotFinite, parse_float=_parse_float,
+                         parse_int=_parse_int)
     except json.JSONDecodeError as err:
         raise ValidationError(
             f"is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}",
             file=path, fix="a netprice topology is a GeoJSON FeatureCollection") from None
+    where = _find_not_finite(doc, [])
+    if where is not None:
+        _reject_not_finite(doc, *where, path=path)
+    return doc
 
 
-def _reject_constant(name, path):
-    raise ValidationError(
-        f"contains {name}, which JSON does not allow", file=path,
-        fix="write a finite number, or leave the field out to use its default")
+class _NotFinite:
+    """A number JSON cannot hold as a finite double: NaN, Infinity, 1e400 ...
+
+    The parser keeps it as this marker so that the error can name the
+    feature and field it is in (see :func:`_reject_not_finite`).
+    """
+
+    def __init__(self, text):
+        self.text = text
+
+
+def _parse_float(text):
+    value = float(text)
+    return value if math.isfinite(value) else _NotFinite(text)
+
+
+def _parse_int(text):
+    # Beyond 309 digits an integer overflows a double (and Python refuses to
+    # parse more than 4300 digits at all).
+    return int(text) if len(text.lstrip("-")) <= 308 else _NotFinite(text)
+
+
+def _find_not_finite(value, path):
+    if isinstance(value, _NotFinite):
+        return path, value
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _find_not_finite(item, path + [key])
+        if found is not None:
+            return found
+    return None
+
+
+def _dotted(keys) -> str:
+    text = ""
+    for key in keys:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text
+
+
+def _reject_not_finite(doc, keys, value, *, path):
+    """Raise the error for a NaN, Infinity or overflowing number at ``keys`` in ``doc``."""
+    feature, field = None, _dotted(keys)
+    if len(keys) >= 2 and keys[0] == "features" and isinstance(keys[1], int):
+        rest = keys[2:]
+        if rest[:1] == ["properties"]:
+            rest = rest[1:]
+        # A feature whose id is the bad number is named by its index alone.
+        feature = (f"features[{keys[1]}]" if rest == ["id"]
+                   else _label(doc["features"][keys[1]], keys[1]))
+        field = _dotted(rest)
+    else:
+        scenario = keys[1:] if keys and keys[0] == "netprice" else keys
+        if len(scenario) >= 2 and scenario[0] == "workloads":
+            feature, field = f"workload '{scenario[1]}'", _dotted(scenario[2:])
+        elif keys and keys[0] == "netprice":
+            feature, field = "netprice", _dotted(scenario)
+    text = value.text if len(value.text) <= 20 else value.text[:12] + f"... ({len(value.text)} digits)"
+    problem = (f"is {text}, which JSON does not allow" if value.text in ("NaN", "Infinity", "-Infinity")
+               else f"is {text}, too large for a number (the largest is about 1.8e308)")
+    raise ValidationError(problem, file=path, feature=feature, field=field or None,
+                          fix="write a finite number, or leave the field out to use its default")
 
 
 def _scenario(doc, path: Path):
@@ -229,12 +308,11 @@ def _read(path: Path, validate_graph: bool) -> nx.DiGraph:
             raise ValidationError(f"duplicate node id {node!r}", file=path, feature=label,
                                   field="id", fix="give every Point feature its own id")
         lon, lat = _point(feature, label, path)
-        extra = {k: v for k, v in props.items() if k not in _NODE_FIELDS and k != "id"}
-        G.add_node(node, lon=lon, lat=lat, **extra)
-        for field in _NODE_FIELDS:
-            if field in props and props[field] is not None:
-                G.nodes[node][field] = props[field]
-        G.nodes[node].setdefault("capacity", 0.0)
+        # Keep the file's property order so a rewrite is byte-identical.
+        attrs = {k: v for k, v in props.items()
+                 if k != "id" and not (k in _NODE_FIELDS and v is None)}
+        attrs.setdefault("capacity", 0.0)
+        G.add_node(node, lon=lon, lat=lat, **attrs)
 
     for index, label, feature, props in links:
         lid = _feature_id(feature, props, label, path, "link")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from .build import _spread, admissible_routes
+from .build import UNSERVED, _spread, admissible_routes
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK
 
 __all__ = ["Prices", "compute_prices", "congestion_per_mtok"]
@@ -89,8 +89,12 @@ def _arc_prices(data, w, site_cost, arc_cost, out):
         out.route_latency_ms[n, w] = float(data.latency_ms[list(arcs)].sum()) if arcs else 0.0
 
 
-def compute_prices(data, routes, lp, y) -> Prices:
-    """Canonical prices and their decomposition from the duals ``y`` of ``lp``."""
+def compute_prices(data, routes, lp, y, x=None) -> Prices:
+    """Canonical prices and their decomposition from the duals ``y`` of ``lp``.
+
+    Where the primal ``x`` leaves demand unserved, the price is the value of
+    lost load and is decomposed as such (a route may cost exactly as much).
+    """
     N, W, E = data.n_nodes, data.n_workloads, data.n_arcs
     s = lp.scaling
     scarcity = np.zeros(N)
@@ -122,10 +126,14 @@ def compute_prices(data, routes, lp, y) -> Prices:
 
     transport = data.transport_per_mtok()
     congestion = congestion_per_mtok(data, rent)
+    unserved = np.zeros((N, W), dtype=bool)
+    if x is not None:
+        cols = np.flatnonzero((lp.col_kind == UNSERVED) & (x > 0))
+        unserved[lp.col_node[cols], lp.col_workload[cols]] = True
     for n in range(N):
         for w in range(W):
             site = out.site[n, w]
-            if np.isfinite(data.voll[w]) and data.voll[w] < out.price[n, w]:
+            if np.isfinite(data.voll[w]) and (data.voll[w] < out.price[n, w] or unserved[n, w]):
                 out.price[n, w] = data.voll[w]
                 out.parts[n, w] = (0.0, 0.0, 0.0, 0.0, data.voll[w])
                 out.site[n, w] = -1
