@@ -23,3 +23,5 @@ from .result import MarketResult
 from .diagnose import Diagnosis
 from .annotate import annotate
 from .io.geodataframes import from_geodataframes, to_geodataframes
+from .scenarios import Scenario
+from .sweep import sweep

@@ -120,7 +120,7 @@ def unroutable_demand(data, lp) -> pd.DataFrame:
     return pd.DataFrame(records).set_index(["node", "workload"])
 
 
-def elastic_diagnosis(data, routes, *, solver="glop") -> Diagnosis:
+def elastic_diagnosis(data, routes, *, layers=None, solver="glop") -> Diagnosis:
     """Diagnose an infeasible market by minimising its unmet demand."""
     need, capacity = _aggregates(data)
     elastic = dataclasses.replace(
@@ -129,7 +129,7 @@ def elastic_diagnosis(data, routes, *, solver="glop") -> Diagnosis:
         cost_per_gb=np.zeros_like(data.cost_per_gb),
         voll=np.ones_like(data.voll),
     )
-    lp = build_lp(elastic, routes)
+    lp = build_lp(elastic, routes, layers=layers)
     solution = solve_lp(lp, solver=solver)
     if solution.status != "OPTIMAL":  # pragma: no cover - an elastic LP is always feasible
         return Diagnosis(data.mode, aggregate_need=need, aggregate_capacity=capacity)

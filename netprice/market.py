@@ -11,6 +11,7 @@ from .errors import InfeasibleMarket
 from .lp.build import build_lp
 from .lp.data import compile_market
 from .lp.duals import compute_prices
+from .lp.layers import layer_graph
 from .lp.solve import solve_lp
 from .result import MarketResult
 from .routes import DEFAULT_MAX_ROUTES_PER_PAIR, enumerate_routes
@@ -19,7 +20,25 @@ from .validate import validate as _validate
 __all__ = ["clear_market"]
 
 
-def clear_market(G, mode="transfer", *, solver="glop", max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
+#: Below this many nodes "auto" enumerates routes; above it, it layers.
+AUTO_ROUTE_MAX_NODES = 40
+DEFAULT_QUANTUM_MS = 0.1
+
+
+def choose_formulation(data, formulation):
+    """``"route"`` or ``"layered"`` for ``formulation="auto"`` by network size."""
+    if formulation not in ("auto", "route", "layered"):
+        raise ValueError(f"formulation must be 'auto', 'route' or 'layered', got {formulation!r}")
+    if formulation != "auto":
+        return formulation
+    # Route counts grow exponentially with the latency budget on meshed
+    # graphs (MODEL.md: 18,616 routes from 50 Kdl origins at 1.2x the
+    # nearest-site latency, 1.65 million at 2x); layers grow linearly.
+    return "route" if data.n_nodes <= AUTO_ROUTE_MAX_NODES else "layered"
+
+
+def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=DEFAULT_QUANTUM_MS,
+                 solver="glop", max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
                  time_limit=None, verify=True, validate=True) -> MarketResult:
     """Clear the token-flow market of a network: dispatch, prices and rents.
 
@@ -31,6 +50,14 @@ def clear_market(G, mode="transfer", *, solver="glop", max_routes_per_pair=DEFAU
     mode : {"transfer", "baseline"}
         ``"transfer"``: each workload moves its own ``bytes_per_token``;
         ``"baseline"``: every token counts ``token_bytes`` on links.
+    formulation : {"auto", "route", "layered"}
+        How latency limits enter the LP: enumerated routes (exact when the
+        enumeration is complete), or the latency-layered arc formulation
+        (no enumeration; latencies rounded up to ``quantum_ms``, so it is
+        conservative, and exact when the quantum divides every latency).
+        ``"auto"`` enumerates routes on networks of up to 40 nodes.
+    quantum_ms : float
+        Latency step of the layered formulation.
     solver : {"glop", "highs", "highs-ipm"}
         LP solver; prices are verified whichever is used.
     max_routes_per_pair : int
@@ -74,9 +101,18 @@ def clear_market(G, mode="transfer", *, solver="glop", max_routes_per_pair=DEFAU
     if validate:
         _validate(G)
     data = compile_market(G, mode)
-    routes = enumerate_routes(data, max_routes_per_pair=max_routes_per_pair)
+    formulation = choose_formulation(data, formulation)
+    limited = np.flatnonzero(np.isfinite(data.latency_limit_ms))
+    if formulation == "route":
+        routes = enumerate_routes(data, max_routes_per_pair=max_routes_per_pair)
+        layers = {}
+    else:
+        if not quantum_ms > 0:
+            raise ValueError(f"quantum_ms must be positive, got {quantum_ms!r}")
+        routes = enumerate_routes(data, workloads=[])
+        layers = {int(w): layer_graph(data, int(w), quantum_ms) for w in limited}
     routed = time.perf_counter()
-    lp = build_lp(data, routes)
+    lp = build_lp(data, routes, layers=layers)
     built = time.perf_counter()
     no_route = unroutable_demand(data, lp)
     if len(no_route):
@@ -85,11 +121,13 @@ def clear_market(G, mode="transfer", *, solver="glop", max_routes_per_pair=DEFAU
                                          aggregate_capacity=capacity))
     solution = solve_lp(lp, solver=solver, time_limit=time_limit)
     if solution.status == "INFEASIBLE":
-        raise InfeasibleMarket(elastic_diagnosis(data, routes, solver=solver))
+        raise InfeasibleMarket(elastic_diagnosis(data, routes, layers=layers, solver=solver))
     solved = time.perf_counter()
     prices = compute_prices(data, routes, lp, solution.y, solution.x)
     stats = {
-        "formulation": "route",
+        "formulation": formulation,
+        "quantum_ms": quantum_ms if formulation == "layered" else None,
+        "layers": {data.workloads[w]: lg.n_layers for w, lg in layers.items()},
         "solver": solution.solver,
         "rows": lp.shape[0],
         "columns": lp.shape[1],

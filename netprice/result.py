@@ -198,6 +198,8 @@ class MarketResult:
                             data.nodes[self._routes.site[r]],
                             self._path_nodes(self._routes.origin[r], arcs),
                             float(self._routes.latency_ms[r]), float(x[j])))
+        for w in lp.layers:
+            records.extend(self._layered_routes(w))
         for w in np.flatnonzero(~np.isfinite(data.latency_limit_ms)):
             for origin, site, arcs, amount in _decompose(data, self._arc_tokens[:, w],
                                                          self._served[:, w],
@@ -210,6 +212,33 @@ class MarketResult:
                                                "latency_ms", "tokens_per_s"])
         return frame.sort_values(["origin", "workload", "node", "latency_ms"],
                                  ignore_index=True, kind="stable")
+
+    def _layered_routes(self, w):
+        """Paths of a layered workload, decomposed on its layered graph."""
+        from types import SimpleNamespace
+
+        data, lp, x = self._data, self._lp, self._tokens
+        L = lp.layers[w].n_layers
+        steps = lp.layers[w].arc_steps
+        arc_cols = np.flatnonzero((lp.col_kind == ARC) & (lp.col_workload == w))
+        serve_cols = np.flatnonzero((lp.col_kind == SERVE) & (lp.col_workload == w))
+        arcs, ks = lp.col_arc[arc_cols], lp.col_layer[arc_cols]
+        layered = SimpleNamespace(
+            n_nodes=data.n_nodes * L, n_arcs=len(arcs),
+            arc_tail=data.arc_tail[arcs] * L + ks,
+            arc_head=data.arc_head[arcs] * L + ks + steps[arcs])
+        served = np.zeros(data.n_nodes * L)
+        np.add.at(served, lp.col_node[serve_cols] * L + lp.col_layer[serve_cols], x[serve_cols])
+        supply = np.zeros(data.n_nodes * L)
+        supply[np.arange(data.n_nodes) * L] = data.demand[:, w] - self._unserved[:, w]
+        records = []
+        for origin, site, path, amount in _decompose(layered, x[arc_cols], served, supply):
+            original = [int(arcs[a]) for a in path]
+            records.append((data.nodes[origin // L], data.workloads[w], data.nodes[site // L],
+                            self._path_nodes(origin // L, original),
+                            float(data.latency_ms[original].sum()) if original else 0.0,
+                            amount))
+        return records
 
     def _path_nodes(self, origin, arcs):
         data = self._data

@@ -46,6 +46,11 @@ def reported_duals(lp, prices) -> np.ndarray:
     y[block] = -prices.scarcity[lp.compute_nodes] / (lp.row_scale[block] * s.cost_unit)
     block = lp.blocks["link"]
     y[block] = -prices.rent / (lp.row_scale[block] * s.dollars_per_hour)
+    for w, rows in lp.layer_rows.items():
+        deeper = rows.copy()
+        deeper[:, 0] = -1
+        alive = deeper >= 0
+        y[deeper[alive]] = s.demand_duals(prices.layer_values[w][alive])
     return y
 
 

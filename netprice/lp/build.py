@@ -5,12 +5,14 @@ Rows, in this order and named by kind (:attr:`LPModel.blocks`):
 * ``demand[n, w]``  ``sum x + u = D``             dual: price (free sign)
 * ``compute[n]``    ``sum_w a_w x <= C``          dual: -scarcity (<= 0)
 * ``link[e]``       ``sum bytes*8 x <= B``        dual: -rent (<= 0)
+* ``layer[n, k, w]`` flow balance at (node, layer k >= 1) of a layered workload
 
 Columns, by kind (:data:`COLUMN_KINDS`):
 
 * ``route``    x[r, w], tokens of w on an enumerated route (latency-limited w)
-* ``arc``      f[e, w], arc flow of a workload with no latency limit
-* ``serve``    s[n, w], tokens of such a workload processed at n
+* ``arc``      f[e, w], arc flow of a workload with no latency limit, or
+               f[e, k, w] from layer k of a layered workload (:mod:`.layers`)
+* ``serve``    s[n, w] (or s[n, k, w]), tokens processed at n
 * ``unserved`` u[o, w], demand left unmet at its value of lost load
 """
 
@@ -46,9 +48,12 @@ class LPModel:
     col_route: np.ndarray       # route index or -1
     col_arc: np.ndarray         # arc index or -1
     col_node: np.ndarray        # serving node (route, serve), origin (unserved), tail (arc)
+    col_layer: np.ndarray       # layer of a layered arc or serve column, else 0
     scaling: Scaling
     n_nodes: int
     n_workloads: int
+    layers: dict                # workload -> LayerGraph, for layered workloads
+    layer_rows: dict            # workload -> (N, K+1) row of each (node, layer), -1 if none
 
     @property
     def shape(self):
@@ -64,6 +69,10 @@ class LPModel:
         names += [f"compute[{n}]" for n in self.compute_nodes]
         names += [f"link[{e}]" for e in range(self.blocks["link"].stop
                                               - self.blocks["link"].start)]
+        for w, rows in self.layer_rows.items():
+            for n, k in zip(*np.nonzero(rows >= 0)):
+                if k > 0:
+                    names.append(f"layer[{n},{k},{w}]")
         return names
 
 
@@ -86,29 +95,42 @@ def admissible_routes(data, routes, w):
     return np.flatnonzero(ok)
 
 
-def build_lp(data, routes, *, scaling=None) -> LPModel:
-    """Assemble the LP of a compiled market and its routes.
+def build_lp(data, routes, *, layers=None, scaling=None) -> LPModel:
+    """Assemble the LP of a compiled market.
 
-    Workloads with a finite latency limit get route columns; workloads with
-    none get arc-flow and serve columns (the transport model: exact and
-    small).  Workloads with a ``voll`` get unserved columns where demand is
-    positive.
+    Workloads with a finite latency limit get route columns from ``routes``,
+    or, when ``layers`` holds their :class:`~netprice.lp.layers.LayerGraph`,
+    arc and serve columns on the layered graph; workloads with no limit get
+    arc-flow and serve columns (the transport model: exact and small).
+    Workloads with a ``voll`` get an unserved column at every node.
     """
+    layers = layers or {}
     N, W, E = data.n_nodes, data.n_workloads, data.n_arcs
     compute_nodes = np.flatnonzero(data.capacity > 0)
     compute_row = np.full(N, -1, dtype=np.int64)
     compute_row[compute_nodes] = N * W + np.arange(len(compute_nodes))
     link_row0 = N * W + len(compute_nodes)
     n_rows = link_row0 + E
+    layer_rows = {}
+    for w, lg in layers.items():
+        rows_w = np.full(lg.alive.shape, -1, dtype=np.int64)
+        rows_w[:, 0] = np.arange(N) * W + w
+        deeper = lg.alive.copy()
+        deeper[:, 0] = False
+        count = int(deeper.sum())
+        rows_w[deeper] = n_rows + np.arange(count)
+        n_rows += count
+        layer_rows[w] = rows_w
     transport = data.transport_per_mtok()          # (E, W) $/Mtok
     gbps = data.gbps_per_token_rate()               # (W,) Gbit/s per token/s
 
     rows, cols, vals = [], [], []                   # physical coefficients, flow in tokens/s
-    cost, kind, wl, route_of, arc_of, node_of = [], [], [], [], [], []
+    cost, kind, wl, route_of, arc_of, node_of, layer_of = [], [], [], [], [], [], []
     n_cols = 0
 
-    def add_columns(count, col_cost, col_kind, w, route=None, arc=None, node=None):
+    def add_columns(count, col_cost, col_kind, w, route=None, arc=None, node=None, layer=None):
         nonlocal n_cols
+        layer_of.append(np.zeros(count, dtype=np.int64) if layer is None else layer)
         ids = np.arange(n_cols, n_cols + count)
         cost.append(np.asarray(col_cost, dtype=float))
         kind.append(np.full(count, col_kind, dtype=np.int8))
@@ -125,7 +147,20 @@ def build_lp(data, routes, *, scaling=None) -> LPModel:
         vals.append(np.broadcast_to(np.asarray(v, dtype=float), np.shape(r)).copy())
 
     for w in range(W):
-        if np.isfinite(data.latency_limit_ms[w]):
+        if w in layers:
+            lg, rows_w = layers[w], layer_rows[w]
+            arcs, ks = lg.arc_cols[:, 0], lg.arc_cols[:, 1]
+            ids = add_columns(len(arcs), transport[arcs, w], ARC, w, arc=arcs,
+                              node=data.arc_tail[arcs], layer=ks)
+            add_entries(rows_w[data.arc_tail[arcs], ks], ids, 1.0)
+            add_entries(rows_w[data.arc_head[arcs], ks + lg.arc_steps[arcs]], ids, -1.0)
+            add_entries(link_row0 + arcs, ids, gbps[w])
+            sites, ks = lg.serve_cols[:, 0], lg.serve_cols[:, 1]
+            ids = add_columns(len(sites), data.proc_cost[sites, w], SERVE, w, node=sites,
+                              layer=ks)
+            add_entries(rows_w[sites, ks], ids, 1.0)
+            add_entries(compute_row[sites], ids, data.intensity[w])
+        elif np.isfinite(data.latency_limit_ms[w]):
             R = admissible_routes(data, routes, w)
             site = routes.site[R]
             positions, counts = _spread(routes.arc_ptr, R)
@@ -147,7 +182,9 @@ def build_lp(data, routes, *, scaling=None) -> LPModel:
             add_entries(sites * W + w, ids, 1.0)
             add_entries(compute_row[sites], ids, data.intensity[w])
         if np.isfinite(data.voll[w]):
-            origins = np.flatnonzero(data.demand[:, w] > 0)
+            # At every node, not only where demand is: the price at a node
+            # without demand is then capped by voll as the LP sees it.
+            origins = np.arange(N)
             ids = add_columns(len(origins), np.full(len(origins), data.voll[w]), UNSERVED, w,
                               node=origins)
             add_entries(origins * W + w, ids, 1.0)
@@ -162,14 +199,18 @@ def build_lp(data, routes, *, scaling=None) -> LPModel:
         shape=(n_rows, n_cols))
     # Flow variables in LP units of scaling.flow_unit tokens/s.
     matrix = matrix * scaling.flow_unit
+    link_end = link_row0 + E
+    n_layer_rows = n_rows - link_end
     rhs_upper = np.concatenate([data.demand.ravel(), data.capacity[compute_nodes],
-                                data.bandwidth_gbps])
-    rhs_lower = np.concatenate([data.demand.ravel(), np.full(len(compute_nodes) + E, -np.inf)])
-    # Demand and compute rows hold tokens/s: divide by the flow unit.
-    token_rows = slice(0, link_row0)
+                                data.bandwidth_gbps, np.zeros(n_layer_rows)])
+    rhs_lower = np.concatenate([data.demand.ravel(), np.full(len(compute_nodes) + E, -np.inf),
+                                np.zeros(n_layer_rows)])
+    # Demand, compute and layer rows hold tokens/s: divide by the flow unit.
+    token_rows = np.ones(n_rows, dtype=bool)
+    token_rows[link_row0:link_end] = False
     rhs_upper[token_rows] /= scaling.flow_unit
     rhs_lower[token_rows] /= scaling.flow_unit
-    matrix = sp.diags(np.r_[np.full(link_row0, 1.0 / scaling.flow_unit), np.ones(E)]) @ matrix
+    matrix = sp.diags(np.where(token_rows, 1.0 / scaling.flow_unit, 1.0)) @ matrix
     # Capacity rows: divide by a power of two near their largest coefficient
     # (exact in floating point, so the duals unscale exactly).
     row_max = np.zeros(n_rows)
@@ -177,7 +218,8 @@ def build_lp(data, routes, *, scaling=None) -> LPModel:
     if abs_matrix.nnz:
         row_max = np.asarray(abs_matrix.max(axis=1).todense()).ravel()
     row_scale = np.ones(n_rows)
-    row_scale[N * W:] = 1.0 / power_of_two_near(row_max[N * W:])
+    capacity_rows = slice(N * W, link_end)
+    row_scale[capacity_rows] = 1.0 / power_of_two_near(row_max[capacity_rows])
     matrix = (sp.diags(row_scale) @ matrix).tocsr()
     matrix.sort_indices()
     return LPModel(
@@ -186,7 +228,7 @@ def build_lp(data, routes, *, scaling=None) -> LPModel:
         row_lower=rhs_lower * row_scale,
         row_upper=rhs_upper * row_scale,
         blocks={"demand": slice(0, N * W), "compute": slice(N * W, link_row0),
-                "link": slice(link_row0, n_rows)},
+                "link": slice(link_row0, link_end), "layer": slice(link_end, n_rows)},
         compute_nodes=compute_nodes,
         row_scale=row_scale,
         col_kind=np.concatenate(kind) if kind else np.zeros(0, dtype=np.int8),
@@ -194,7 +236,10 @@ def build_lp(data, routes, *, scaling=None) -> LPModel:
         col_route=np.concatenate(route_of) if route_of else np.zeros(0, dtype=np.int64),
         col_arc=np.concatenate(arc_of) if arc_of else np.zeros(0, dtype=np.int64),
         col_node=np.concatenate(node_of) if node_of else np.zeros(0, dtype=np.int64),
+        col_layer=np.concatenate(layer_of) if layer_of else np.zeros(0, dtype=np.int64),
         scaling=scaling,
         n_nodes=N,
         n_workloads=W,
+        layers=layers,
+        layer_rows=layer_rows,
     )

@@ -36,6 +36,7 @@ class Prices:
     route_latency_ms: np.ndarray  # (N, W)
     scarcity: np.ndarray       # (N,) $/Mtok per reference token
     rent: np.ndarray           # (E,) $/h per Gbit/s
+    layer_values: dict = None  # workload -> (N, K+1) $/Mtok at each (node, layer)
 
 
 def congestion_per_mtok(data, rent) -> np.ndarray:
@@ -82,11 +83,70 @@ def _arc_prices(data, w, site_cost, arc_cost, out):
         if n == source:
             continue
         path = paths[n]                     # source, site, ..., n
+        if np.isfinite(data.voll[w]) and data.voll[w] < d:
+            continue                        # cheaper to leave it unserved: set below
         arcs = tuple(H.edges[a, b]["arc"] for a, b in zip(path[1:], path[2:]))[::-1]
         out.price[n, w] = d
         out.site[n, w] = path[1]
         out.path[n][w] = arcs
         out.route_latency_ms[n, w] = float(data.latency_ms[list(arcs)].sum()) if arcs else 0.0
+
+
+def _layered_prices(data, lg, w, site_cost, arc_cost, out):
+    """Cheapest completion from every (node, layer), by backward induction over layers.
+
+    Runs over exactly the LP's columns, so the values are a dual solution of
+    the LP's layer rows; at layer 0 unmet demand (voll) is one more option.
+    """
+    N, L = lg.alive.shape
+    value = np.full((N, L), np.inf)
+    choice = np.full((N, L), -1, dtype=np.int64)      # arc index, -1 serve, -2 voll
+    arcs, ks = lg.arc_cols[:, 0], lg.arc_cols[:, 1]
+    tails, heads, d = data.arc_tail[arcs], data.arc_head[arcs], lg.arc_steps[arcs]
+    cost = arc_cost[arcs, w]
+    by_layer = np.argsort(ks, kind="stable")
+    bounds = np.searchsorted(ks[by_layer], np.arange(L + 1))
+    sites, site_ks = lg.serve_cols[:, 0], lg.serve_cols[:, 1]
+    value[sites, site_ks] = site_cost[sites, w]
+
+    def relax(idx, k):
+        if len(idx) == 0:
+            return False
+        candidate = cost[idx] + value[heads[idx], k + d[idx]]
+        best = value[:, k].copy()
+        np.minimum.at(best, tails[idx], candidate)
+        better = candidate < value[tails[idx], k]
+        winner = better & (candidate == best[tails[idx]])
+        choice[tails[idx][winner], k] = arcs[idx][winner]
+        changed = bool(better.any())
+        value[:, k] = best
+        return changed
+
+    voll = data.voll[w]
+    for k in range(L - 1, -1, -1):
+        idx = by_layer[bounds[k]:bounds[k + 1]]
+        relax(idx[d[idx] > 0], k)
+        if k == 0 and np.isfinite(voll):
+            cheaper = voll < value[:, 0]
+            value[cheaper, 0] = voll
+            choice[cheaper, 0] = -2
+        flat = idx[d[idx] == 0]
+        for _ in range(N):
+            if not relax(flat, k):
+                break
+    for n in range(N):
+        if not np.isfinite(value[n, 0]) or choice[n, 0] == -2:
+            continue
+        node, k, path = n, 0, []
+        while choice[node, k] >= 0:
+            e = choice[node, k]
+            path.append(int(e))
+            node, k = int(data.arc_head[e]), k + int(lg.arc_steps[e])
+        out.price[n, w] = value[n, 0]
+        out.site[n, w] = node
+        out.path[n][w] = tuple(path)
+        out.route_latency_ms[n, w] = float(data.latency_ms[path].sum()) if path else 0.0
+    out.layer_values[w] = value
 
 
 def compute_prices(data, routes, lp, y, x=None) -> Prices:
@@ -117,9 +177,12 @@ def compute_prices(data, routes, lp, y, x=None) -> Prices:
         route_latency_ms=np.full((N, W), np.nan),
         scarcity=scarcity,
         rent=rent,
+        layer_values={},
     )
     for w in range(W):
-        if np.isfinite(data.latency_limit_ms[w]):
+        if w in lp.layers:
+            _layered_prices(data, lp.layers[w], w, site_cost, arc_cost, out)
+        elif np.isfinite(data.latency_limit_ms[w]):
             _route_prices(data, routes, w, site_cost, arc_cost, out)
         else:
             _arc_prices(data, w, site_cost, arc_cost, out)
