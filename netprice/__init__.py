@@ -2,10 +2,17 @@
 
 One linear program clears AI workloads over compute sites and backbone
 links; its duals are locational prices per (node, workload), compute
-scarcity rents and link congestion rents.  See README.md and MODEL.md.
+scarcity rents and link congestion rents.  See README.md.
+
+The data flow, module by module::
+
+    io.geojson / io.graphml -> validate -> routes | lp.layers -> lp.build
+      -> lp.solve -> lp.duals -> verify -> result -> annotate -> maps / plots
 """
 
+from .annotate import annotate
 from .datasets import dataset_path, list_datasets
+from .diagnose import Diagnosis
 from .errors import (
     InfeasibleMarket,
     NetpriceError,
@@ -14,14 +21,32 @@ from .errors import (
     VerificationError,
 )
 from .graph import add_link, add_site, empty_network, serving_sites
+from .io.geodataframes import from_geodataframes, to_geodataframes
 from .io.geojson import read_geojson, write_geojson
+from .market import clear_market
+from .result import MarketResult
+from .scenarios import Scenario
+from .sweep import sweep
 from .validate import validate
 
 __version__ = "0.1.0"
-from .market import clear_market
-from .result import MarketResult
-from .diagnose import Diagnosis
-from .annotate import annotate
-from .io.geodataframes import from_geodataframes, to_geodataframes
-from .scenarios import Scenario
-from .sweep import sweep
+
+__all__ = [
+    "read_geojson", "write_geojson", "read_graphml", "to_geodataframes", "from_geodataframes",
+    "empty_network", "add_site", "add_link", "serving_sites", "validate",
+    "clear_market", "MarketResult", "annotate", "price_map", "sweep", "Scenario",
+    "Diagnosis", "NetpriceError", "ValidationError", "InfeasibleMarket", "SolverError",
+    "VerificationError", "dataset_path", "list_datasets",
+]
+
+
+def __getattr__(name):
+    # Maps pull in folium and GraphML import pulls in the synthesis tables:
+    # load them when first used, so `import netprice` stays quick.
+    if name == "price_map":
+        from .maps import price_map
+        return price_map
+    if name == "read_graphml":
+        from .io.graphml import read_graphml
+        return read_graphml
+    raise AttributeError(f"module 'netprice' has no attribute {name!r}")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import copy
 import math
 
-import geopandas as gpd
 import networkx as nx
-from shapely.geometry import LineString, Point
 
 __all__ = ["to_geodataframes", "from_geodataframes"]
 
@@ -35,6 +33,9 @@ def to_geodataframes(G):
     >>> nodes.crs.to_string(), links.index.names
     ('EPSG:4326', FrozenList(['source', 'target']))
     """
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point
+
     node_rows = [{**{k: v for k, v in data.items() if k not in ("lon", "lat")}, "node": n,
                   "geometry": Point(data["lon"], data["lat"])}
                  for n, data in G.nodes(data=True)]
