@@ -199,6 +199,57 @@ def _print_clear(results, file, as_json, written):
         console.print(f"wrote {path}")
 
 
+@cli.command(name="compare")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a map with both modes as layers.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the tables of both modes into this folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of tables.")
+@click.pass_context
+def compare(ctx, file, map_path, out, as_json):
+    """Compare baseline and transfer-aware clearing of FILE (same as clear --mode both).
+
+    \b
+    Example:
+      netprice compare datasets/us5.geojson --map maps/us5-compare.html
+    """
+    ctx.invoke(clear, file=file, mode="both", map_path=map_path, out=out, parquet=False,
+               solver="glop", as_json=as_json)
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="GeoJSON to write (default: FILE with the suffix .geojson).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the synthesised capacities, costs and demands.")
+@click.option("--components", type=click.Choice(["largest", "all"]), default="largest",
+              show_default=True, help="Keep the largest connected part, or all of them.")
+@_guard
+def import_(file, output, seed, components):
+    """Import a Topology Zoo GraphML FILE as a netprice GeoJSON topology.
+
+    Parallel links are merged, nodes without coordinates placed or dropped
+    (and reported), and a market is synthesised (seeded, documented in
+    docs/graphml.md) where the file has none.
+
+    \b
+    Example:
+      netprice import Abilene.graphml -o abilene.geojson --seed 0
+    """
+    from .io.graphml import graphml_to_geojson
+
+    output = output or file.with_suffix(".geojson")
+    G = graphml_to_geojson(file, output, seed=seed, components=components)
+    report = G.graph.get("import_report", {})
+    click.echo(f"wrote {output}: {G.number_of_nodes()} nodes, "
+               f"{G.number_of_edges() // 2} links, {len(G.graph['workloads'])} workloads")
+    for key, value in report.items():
+        if value:
+            click.echo(f"  {key}: {value if not isinstance(value, (list, dict)) else len(value)}")
+
+
 def main(argv=None):
     """Entry point of the ``netprice`` console script."""
     try:
