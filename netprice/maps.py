@@ -1,0 +1,696 @@
+"""Interactive price maps of a cleared market (folium / Leaflet).
+
+A map draws what :func:`netprice.annotate` wrote on the graph and nothing
+else: it never runs a solve. Nodes are coloured by the locational price of
+one workload, links by their utilisation, saturated links stand out with
+their congestion rent, and every number carries its unit.
+
+Layout of a map from :func:`price_map`:
+
+- one *base layer* (radio button) per workload, and per mode when a second
+  result is passed as ``compare=`` (e.g. "chat (transfer)" and
+  "chat (baseline)"), so that flipping between two radio buttons compares
+  the modes on the same scale;
+- an overlay with an OpenStreetMap tile layer (online) and one with
+  country and U.S. state outlines shipped with netprice
+  (``netprice/data/boundaries``), drawn under the tiles so that the map is
+  readable when the tiles cannot load;
+- a legend with the price scale of the shown workload ($/Mtok), the link
+  styles and the node styles.
+
+With ``offline=True`` (the default) the saved HTML loads nothing from the
+network: Leaflet and jQuery are inlined from pip packages
+(see :mod:`netprice.offline`).
+"""
+
+from __future__ import annotations
+
+import functools
+import html as _html
+import json
+import math
+from pathlib import Path
+
+import branca.colormap as bcm
+import folium
+import networkx as nx
+from branca.element import MacroElement
+from jinja2 import Template
+
+from .offline import make_offline
+
+__all__ = [
+    "price_map",
+    "link_groups",
+    "load_boundaries",
+    "BOUNDARIES_PATH",
+    "PRICE_COLORS",
+    "SATURATED_COLOR",
+    "NO_PRICE_COLOR",
+    "utilisation_color",
+]
+
+#: The shipped background outlines (public domain; see its README.md).
+BOUNDARIES_PATH = Path(__file__).parent / "data" / "boundaries" / "boundaries.geojson"
+
+#: Node colours from cheap to dear (viridis); red stays free for saturated links.
+PRICE_COLORS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
+#: Nodes whose price is undefined (no admissible service) or absent.
+NO_PRICE_COLOR = "#9e9e9e"
+#: Saturated links.
+SATURATED_COLOR = "#d7191c"
+_UTIL_COLORS = ["#8c9aa8", "#d9a21b", "#f08c1e", "#e25d0e"]
+_UTILISATION = bcm.LinearColormap(_UTIL_COLORS, index=[0.0, 0.5, 0.85, 1.0], vmin=0.0, vmax=1.0)
+_PARTS = ("processing", "scarcity", "transport", "congestion", "unserved")
+_SEA = "#dce8f0"
+
+
+def utilisation_color(u: float) -> str:
+    """Stroke colour of a (not saturated) link at utilisation ``u`` in 0..1.
+
+    Examples
+    --------
+    >>> utilisation_color(0.0)
+    '#8c9aa8ff'
+    >>> utilisation_color(float("nan")) == utilisation_color(0.0)
+    True
+    """
+    if u is None or not math.isfinite(u):
+        u = 0.0
+    return _UTILISATION(min(max(u, 0.0), 1.0))
+
+
+@functools.lru_cache(maxsize=1)
+def _boundaries_text() -> str:
+    return BOUNDARIES_PATH.read_text(encoding="utf-8")
+
+
+def load_boundaries(bbox=None, *, margin=(25.0, 15.0)) -> dict:
+    """The shipped country / U.S. state outlines as a GeoJSON FeatureCollection.
+
+    Parameters
+    ----------
+    bbox : tuple, optional
+        ``(west, south, east, north)`` in degrees; only features whose own
+        bounding box meets this one widened by ``margin`` are kept, which
+        keeps a regional map's HTML small.
+    margin : (float, float)
+        Widening in degrees of longitude and latitude.
+
+    Returns
+    -------
+    dict
+        Each feature has an ``id`` and properties ``name`` and ``kind``
+        (``"country"`` or ``"us_state"``).
+
+    Examples
+    --------
+    >>> fc = load_boundaries((-125, 25, -67, 49))
+    >>> kinds = {f["properties"]["kind"] for f in fc["features"]}
+    >>> sorted(kinds)
+    ['country', 'us_state']
+    >>> any(f["properties"]["name"] == "Japan" for f in fc["features"])
+    False
+    """
+    fc = json.loads(_boundaries_text())
+    features = []
+    for i, f in enumerate(fc["features"]):
+        if bbox is not None:
+            w, s, e, n = _feature_bounds(f["geometry"])
+            if (e < bbox[0] - margin[0] or w > bbox[2] + margin[0]
+                    or n < bbox[1] - margin[1] or s > bbox[3] + margin[1]):
+                continue
+        f = dict(f, id=f"b{i}")
+        features.append(f)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _feature_bounds(geometry):
+    xs, ys = [], []
+
+    def walk(c):
+        if c and isinstance(c[0], (int, float)):
+            xs.append(c[0])
+            ys.append(c[1])
+        else:
+            for item in c:
+                walk(item)
+
+    walk(geometry["coordinates"])
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+# ---------------------------------------------------------------- formatting
+
+def _finite(x) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _num(x, digits=None) -> str:
+    """``x`` with thousands separators; by default with enough decimals for
+    four significant figures below 1 (prices here can be fractions of a cent)."""
+    if not _finite(x):
+        return "n/a"
+    return f"{float(x):,.{_decimals(x) if digits is None else digits}f}"
+
+
+def _decimals(x) -> int:
+    a = abs(float(x)) if _finite(x) else 0.0
+    if a == 0 or a >= 1:
+        return 2
+    return min(6, max(2, 3 - math.floor(math.log10(a))))
+
+
+def _pct(x) -> str:
+    return f"{100 * float(x):.1f} %" if _finite(x) else "n/a"
+
+
+def _esc(text) -> str:
+    # folium pastes tooltip and popup HTML into JavaScript template literals
+    return (_html.escape(str(text)).replace("`", "&#96;").replace("$", "&#36;")
+            .replace("\\", "&#92;"))
+
+
+def _js_safe(fragment: str) -> str:
+    # for HTML we build ourselves: only the template-literal specials need care
+    return fragment.replace("\\", "&#92;").replace("`", "&#96;").replace("${", "&#36;{")
+
+
+def _tick(x: float, step: float) -> str:
+    # two significant figures of the tick spacing, so neighbouring ticks differ
+    decimals = 0 if step <= 0 else min(6, max(0, 1 - math.floor(math.log10(step))))
+    return f"{x:,.{decimals}f}"
+
+
+# ---------------------------------------------------------------- graph reading
+
+def _check_annotated(H, what="H"):
+    if not isinstance(H, nx.DiGraph):
+        raise TypeError(f"{what} must be an annotated networkx.DiGraph "
+                        f"(npx.annotate(G, res)), not {type(H).__name__}")
+    if "workloads" not in H.graph or not H.graph["workloads"]:
+        raise ValueError(f"{what} declares no workloads (G.graph['workloads'])")
+    if not any("price" in d for _, d in H.nodes(data=True)):
+        raise ValueError(
+            f"{what} carries no results (no node has a 'price'): a map draws a cleared "
+            "market and never solves one; run res = npx.clear_market(G) and pass "
+            "npx.annotate(G, res)")
+    for n, d in H.nodes(data=True):
+        if not (_finite(d.get("lon")) and _finite(d.get("lat"))):
+            raise ValueError(f"{what}: node {n!r} has no WGS84 'lon'/'lat' to place it on a map")
+
+
+def _mode(H) -> str:
+    return str((H.graph.get("result") or {}).get("mode") or "result")
+
+
+def link_groups(H) -> list[tuple]:
+    """The links of a graph, each as its one or two arcs.
+
+    An undirected link is stored as two arcs sharing the ``link`` id; a map
+    draws it as one shape. Arcs without a ``link`` id are paired with their
+    reverse arc unless marked ``directed``.
+
+    Parameters
+    ----------
+    H : networkx.DiGraph
+
+    Returns
+    -------
+    list of (link id, list of (u, v, data))
+        In edge order; the first arc gives the drawing direction.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> H = nx.DiGraph()
+    >>> H.add_edge("a", "b", link="L1"); H.add_edge("b", "a", link="L1")
+    >>> H.add_edge("b", "c", directed=True)
+    >>> [(k, len(arcs)) for k, arcs in link_groups(H)]
+    [('L1', 2), ('b->c', 1)]
+    """
+    groups: dict = {}
+    for u, v, d in H.edges(data=True):
+        key = d.get("link")
+        if key is None:
+            if d.get("directed", False) or not H.has_edge(v, u):
+                key = f"{u}->{v}"
+            else:
+                first, second = sorted((u, v), key=str)
+                key = f"{first}-{second}"
+        groups.setdefault(key, []).append((u, v, d))
+    return list(groups.items())
+
+
+def _arc_coords(H, u, v, d):
+    geom = d.get("geometry")
+    if geom and len(geom) >= 2:
+        return [(float(lat), float(lon)) for lon, lat in geom]
+    return [(H.nodes[u]["lat"], H.nodes[u]["lon"]), (H.nodes[v]["lat"], H.nodes[v]["lon"])]
+
+
+def _mercator(lat, lon):
+    lat = max(min(lat, 85.0), -85.0)
+    return math.radians(lon), math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def _midpoint_and_angle(coords):
+    """Point halfway along a lat/lon polyline and its screen bearing in degrees.
+
+    Web Mercator is conformal, so an angle measured there holds at every zoom.
+    """
+    pts = [_mercator(lat, lon) for lat, lon in coords]
+    seg = [math.dist(a, b) for a, b in zip(pts, pts[1:])]
+    half = sum(seg) / 2
+    for i, s in enumerate(seg):
+        if half <= s or i == len(seg) - 1:
+            t = half / s if s > 0 else 0.5
+            (la0, lo0), (la1, lo1) = coords[i], coords[i + 1]
+            (x0, y0), (x1, y1) = pts[i], pts[i + 1]
+            angle = math.degrees(math.atan2(-(y1 - y0), x1 - x0))
+            return (la0 + t * (la1 - la0), lo0 + t * (lo1 - lo0)), angle
+        half -= s
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- map pieces
+
+class _Legend(MacroElement):
+    """Legend box: price scale of the shown workload, link and node keys."""
+
+    _template = Template("""
+{% macro header(this, kwargs) %}
+<style>
+  .leaflet-container { background: {{ this.sea }}; }
+  .np-legend { background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 6px;
+    box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 11px/1.3 Arial, Helvetica, sans-serif;
+    color: #222; max-width: 330px; }
+  .np-legend h4 { margin: 0 0 4px 0; font-size: 13px; }
+  .np-legend .np-key { display: flex; align-items: center; gap: 4px; margin: 1px 0; }
+  .np-legend .np-keys { display: grid; grid-template-columns: auto auto; gap: 0 12px;
+    margin: 2px 0 3px 0; }
+  .np-muted { color: #666; font-size: 11px; }
+  .leaflet-pane > svg path.np-halo.leaflet-interactive { pointer-events: none; }
+  .np-arrow { pointer-events: none; }
+  .np-tip table { border-collapse: collapse; margin-top: 3px; }
+  .np-tip td, .np-tip th { padding: 0 6px 0 0; text-align: right; white-space: nowrap; }
+  .np-tip td:first-child, .np-tip th:first-child { text-align: left; }
+  .np-tip .np-sat { color: {{ this.saturated }}; font-weight: bold; }
+  .np-tip .np-dir { margin-top: 4px; }
+  .leaflet-tooltip, .leaflet-popup-content { font-size: 12px; }
+</style>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var legend = L.control({position: 'bottomright'});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create('div', 'np-legend');
+    div.innerHTML = {{ this.html|tojson }};
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  };
+  legend.addTo(map);
+  var layerWorkload = {{ this.layer_workload|tojson }};
+  function showScale(w) {
+    var scales = document.querySelectorAll('.np-price-scale');
+    for (var i = 0; i < scales.length; i++) {
+      scales[i].style.display = scales[i].getAttribute('data-workload') === w ? '' : 'none';
+    }
+  }
+  showScale({{ this.initial|tojson }});
+  map.on('baselayerchange', function (e) {
+    if (Object.prototype.hasOwnProperty.call(layerWorkload, e.name)) {
+      showScale(layerWorkload[e.name]);
+    }
+  });
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, html, layer_workload, initial):
+        super().__init__()
+        self._name = "NetpriceLegend"
+        self.html = html
+        self.layer_workload = layer_workload
+        self.initial = initial
+        self.sea = _SEA
+        self.saturated = SATURATED_COLOR
+
+
+def _scale_svg(cmap, width=230) -> str:
+    stops = "".join(
+        f'<stop offset="{k / 10:.1f}" '
+        f'stop-color="{cmap(cmap.vmin + (cmap.vmax - cmap.vmin) * k / 10)[:7]}"/>'
+        for k in range(11))
+    ticks = []
+    for k in range(5):
+        value = cmap.vmin + (cmap.vmax - cmap.vmin) * k / 4
+        x = 4 + (width - 8) * k / 4
+        anchor = "start" if k == 0 else "end" if k == 4 else "middle"
+        ticks.append(f'<line x1="{x:.1f}" y1="22" x2="{x:.1f}" y2="26" stroke="#333"/>'
+                     f'<text x="{x:.1f}" y="37" font-size="10" text-anchor="{anchor}">'
+                     f'{_tick(value, (cmap.vmax - cmap.vmin) / 4)}</text>')
+    gid = f"np-grad-{id(cmap)}"
+    return (f'<svg width="{width}" height="40" role="img">'
+            f'<defs><linearGradient id="{gid}">{stops}</linearGradient></defs>'
+            f'<rect x="4" y="4" width="{width - 8}" height="18" fill="url(#{gid})" '
+            'stroke="#555" stroke-width="0.5"/>'
+            + "".join(ticks) + "</svg>")
+
+
+def _legend_html(scales, graphs, has_arrows) -> str:
+    parts = []
+    heads = " vs ".join(
+        f"{_html.escape(label)}: {_num((G.graph.get('result') or {}).get('objective'), 2)} $/h"
+        for label, G in graphs)
+    parts.append("<h4>netprice: locational prices</h4>"
+                 f"<div class='np-muted'>objective {heads}</div>")
+    for w, cmap in scales.items():
+        parts.append(f"<div class='np-price-scale' data-workload='{_html.escape(w)}'>"
+                     f"<b>{_html.escape(cmap.caption)}</b><br>{_scale_svg(cmap)}</div>")
+
+    def key(svg, text):
+        return f"<div class='np-key'><svg width='30' height='14'>{svg}</svg>{text}</div>"
+
+    def line(colour, width, extra=""):
+        return (f"<line x1='2' y1='7' x2='28' y2='7' stroke='{colour}' stroke-width='{width}' "
+                f"{extra}/>")
+
+    def dot(r, fill, stroke, width):
+        return (f"<circle cx='15' cy='7' r='{r}' fill='{fill}' stroke='{stroke}' "
+                f"stroke-width='{width}'/>")
+
+    links = [key(line(utilisation_color(0.1)[:7], 2), "lightly used"),
+             key(line(utilisation_color(0.9)[:7], 6), "nearly full"),
+             key(line(SATURATED_COLOR, 12, "stroke-opacity='0.35' stroke-dasharray='4 4'")
+                 + line(SATURATED_COLOR, 6), "saturated")]
+    if has_arrows:
+        links.append(key("<polygon points='10,2 22,7 10,12' fill='#222'/>", "flow direction"))
+    nodes = [key(dot(6, PRICE_COLORS[2], "#111", 2), "compute site"),
+             key(dot(6, PRICE_COLORS[2], SATURATED_COLOR, 3), "compute full"),
+             key(dot(4, PRICE_COLORS[2], "#fff", 1), "no compute"),
+             key(dot(5, NO_PRICE_COLOR, "#555", 1), "no price")]
+    parts.append("<div class='np-keys'><div><b>Links</b>: colour, width = utilisation"
+                 + "".join(links) + "</div><div><b>Nodes</b>: size = capacity"
+                 + "".join(nodes) + "</div></div>")
+    parts.append("<div class='np-muted'>Hover a link for flows and rents ($/h per Gbit/s), "
+                 "a node for its price decomposition; click a node for its serving mix.</div>")
+    parts.append("<div class='np-muted'>Outlines: Natural Earth, U.S. Census Bureau "
+                 "(public domain)</div>")
+    # the legend reaches JavaScript through tojson, so plain HTML escaping suffices
+    return "".join(parts)
+
+
+def _price_scales(graphs, workloads) -> dict:
+    scales = {}
+    for w in workloads:
+        values = [float(d["price"][w]) for _, G in graphs for _, d in G.nodes(data=True)
+                  if isinstance(d.get("price"), dict) and _finite(d["price"].get(w))]
+        lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+        if hi - lo < 1e-9 * max(1.0, abs(hi)):
+            # one uniform price: centre it on a visible band instead of a zero-width scale
+            pad = max(abs(lo) * 0.05, 0.5)
+            lo, hi = lo - pad, hi + pad
+        scales[w] = bcm.LinearColormap(PRICE_COLORS, vmin=lo, vmax=hi,
+                                       caption=f"{w} price, $/Mtok")
+    return scales
+
+
+def _node_tooltip(n, d, w) -> str:
+    name = d.get("name") or n
+    head = f"<b>{_esc(name)}</b>"
+    if d.get("name"):
+        head += f" <span class='np-muted'>({_esc(n)})</span>"
+    price = (d.get("price") or {}).get(w)
+    if not _finite(price):
+        return (f"<div class='np-tip'>{head}<br>{_esc(w)}: <b>no price</b> "
+                "(no admissible service from here)</div>")
+    dec = _decimals(price)  # parts aligned with the total
+    rows = "".join(
+        f"<tr><td>{p}</td><td>{_num(((d.get('price_parts') or {}).get(w) or {}).get(p), dec)}</td>"
+        "</tr>" for p in _PARTS)
+    return (f"<div class='np-tip'>{head}<br>{_esc(w)} price <b>{_num(price)} $/Mtok</b>"
+            f"<table><tr><th>of which</th><th>$/Mtok</th></tr>{rows}</table></div>")
+
+
+def _node_popup(n, d, workloads) -> str:
+    name = d.get("name") or n
+    cap = d.get("capacity") or 0.0
+    served = d.get("served") or {}
+    demand = d.get("demand") or {}
+    price = d.get("price") or {}
+    rows = "".join(
+        f"<tr><td>{_esc(w)}</td><td>{_num(demand.get(w, 0.0), 0)}</td>"
+        f"<td>{_num(served.get(w, 0.0), 0)}</td>"
+        f"<td>{_num(price.get(w))}</td></tr>" for w in workloads)
+    html = [f"<div class='np-tip'><b>{_esc(name)}</b> <span class='np-muted'>({_esc(n)})</span>",
+            "<table><tr><th>workload</th><th>demand tok/s</th><th>served tok/s</th>"
+            f"<th>price $/Mtok</th></tr>{rows}</table>"]
+    if _finite(cap) and float(cap) > 0:
+        html.append(
+            f"compute used {_num(d.get('compute_used'), 0)} of {_num(cap, 0)} reference tokens/s "
+            f"({_pct(d.get('utilisation'))})<br>scarcity rent {_num(d.get('scarcity'))} $/Mtok")
+    else:
+        html.append("no compute at this node")
+    html.append("</div>")
+    return "".join(html)
+
+
+def _link_tooltip(H, key, arcs, w) -> str:
+    u0, v0, _ = arcs[0]
+
+    def label(n):
+        return _esc(H.nodes[n].get("name") or n)
+
+    # one short block per direction keeps the tooltip narrow enough for a laptop screen
+    blocks = []
+    for u, v, d in arcs:
+        sat = bool(d.get("saturated"))
+        rent = d.get("rent")
+        lines = [f"<b{' class=np-sat' if sat else ''}>{label(u)} &rarr; {label(v)}"
+                 f"{': saturated' if sat else ''}</b>",
+                 f"flow {_num(d.get('flow_gbps'), 2)} of {_num(d.get('bandwidth_gbps'), 1)} Gbit/s "
+                 f"({_pct(d.get('utilisation'))})"]
+        if sat or (_finite(rent) and float(rent) > 0):
+            lines.append(f"<span{' class=np-sat' if sat else ''}>rent {_num(rent)} "
+                         "$/h per Gbit/s</span>")
+        # every workload, not only the shown one: the heavy one is what saturates a link
+        tokens = [(k, t) for k, t in (d.get("flow_tokens") or {}).items()
+                  if _finite(t) and float(t) > 0]
+        tokens.sort(key=lambda kt: (kt[0] != w, -float(kt[1])))
+        lines.append("tokens/s: " + (" &middot; ".join(f"{_esc(k)} {_num(t, 0)}" for k, t in tokens)
+                                     if tokens else "none"))
+        blocks.append("<div class='np-dir'>" + "<br>".join(lines) + "</div>")
+    kind = "one-way link" if len(arcs) == 1 and arcs[0][2].get("directed") else "link"
+    return (f"<div class='np-tip'><b>{kind} {_esc(key)}</b>: {label(u0)} &ndash; {label(v0)}"
+            + "".join(blocks) + "</div>")
+
+
+def _arrow_html(angle, both) -> str:
+    heads = ("<polygon points='9,3 17,9 9,15' fill='#222'/>"
+             "<polygon points='9,3 1,9 9,15' fill='#222'/>"
+             if both else "<polygon points='4,3 15,9 4,15' fill='#222'/>")
+    return (f"<svg width='18' height='18' "
+            f"style='transform: rotate({angle:.1f}deg); overflow: visible'>"
+            f"<g stroke='#fff' stroke-width='1'>{heads}</g></svg>")
+
+
+def _classed(path, classes):
+    # Leaflet's className lands on the SVG element, where tests and styles find it;
+    # set directly because older folium drops unknown path options
+    path.options["className"] = classes
+    return path
+
+
+def _add_links(layer, H, w, counters):
+    for key, arcs in link_groups(H):
+        u, v, d0 = arcs[0]
+        coords = _arc_coords(H, u, v, d0)
+        utils = [float(d["utilisation"]) for _, _, d in arcs if _finite(d.get("utilisation"))]
+        util = max(utils) if utils else 0.0
+        saturated = any(bool(d.get("saturated")) for _, _, d in arcs)
+        tip = folium.Tooltip(_js_safe(_link_tooltip(H, key, arcs, w)), sticky=True)
+        if saturated:
+            counters["saturated"] += 1
+            # a wide dashed glow under the line: visible at any zoom, even on tiles
+            _classed(folium.PolyLine(coords, color=SATURATED_COLOR, weight=18, opacity=0.35,
+                                     dash_array="8 8", line_cap="butt"), "np-halo").add_to(layer)
+            line = folium.PolyLine(coords, color=SATURATED_COLOR, weight=7, opacity=1.0,
+                                   tooltip=tip)
+            _classed(line, "np-link np-saturated").add_to(layer)
+        else:
+            line = folium.PolyLine(coords, color=utilisation_color(util)[:7],
+                                   weight=2 + 5 * min(util, 1.0), opacity=0.9, tooltip=tip)
+            _classed(line, "np-link").add_to(layer)
+        flows = [(float(d.get("flow_gbps") or 0.0), u_, v_) for u_, v_, d in arcs]
+        flows = [f for f in flows if _finite(f[0]) and f[0] > 1e-9]
+        if not flows:
+            continue
+        main = max(flows)
+        both = len(flows) == 2 and min(flows)[0] >= 0.02 * main[0]
+        (lat, lon), angle = _midpoint_and_angle(coords)
+        if main[1] != u:
+            angle += 180.0
+        counters["arrows"] += 1
+        folium.Marker((lat, lon), interactive=False, keyboard=False,
+                      icon=folium.DivIcon(html=_arrow_html(angle, both), icon_size=(18, 18),
+                                          icon_anchor=(9, 9), class_name="np-arrow")).add_to(layer)
+
+
+def _add_nodes(layer, H, w, workloads, cmap, max_cap):
+    for n, d in H.nodes(data=True):
+        price = (d.get("price") or {}).get(w)
+        cap = float(d.get("capacity") or 0.0) if _finite(d.get("capacity")) else 0.0
+        util = d.get("utilisation")
+        full = cap > 0 and ((_finite(util) and float(util) >= 1 - 1e-6)
+                            or (_finite(d.get("scarcity")) and float(d["scarcity"]) > 1e-9))
+        if cap > 0:
+            radius = 7 + 9 * math.sqrt(cap / max_cap) if max_cap > 0 else 9
+            stroke, weight = (SATURATED_COLOR, 3.5) if full else ("#111", 2)
+        else:
+            radius, stroke, weight = 5.5, "#ffffff", 1.5
+        fill = cmap(float(price))[:7] if _finite(price) else NO_PRICE_COLOR
+        marker = folium.CircleMarker(
+            (d["lat"], d["lon"]), radius=radius, color=stroke, weight=weight,
+            fill=True, fill_color=fill, fill_opacity=0.95,
+            tooltip=folium.Tooltip(_js_safe(_node_tooltip(n, d, w)), sticky=True),
+            popup=folium.Popup(_js_safe(_node_popup(n, d, workloads)), max_width=420),
+        )
+        _classed(marker, "np-node").add_to(layer)
+
+
+def _bounds(graphs):
+    lats, lons = [], []
+    for _, G in graphs:
+        for _, d in G.nodes(data=True):
+            lats.append(float(d["lat"]))
+            lons.append(float(d["lon"]))
+        for _, _, d in G.edges(data=True):
+            for lon, lat in d.get("geometry") or ():
+                lats.append(float(lat))
+                lons.append(float(lon))
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _labels(H, compare):
+    graphs = [H] if compare is None else [H, compare]
+    labels = [_mode(G) for G in graphs]
+    if len(labels) == 2 and labels[0] == labels[1]:
+        labels[1] = f"{labels[1]}, compare"
+    return list(zip(labels, graphs))
+
+
+def price_map(H, workload=None, *, compare=None, tiles="auto", offline=True) -> folium.Map:
+    """An interactive map of locational prices, link use and congestion rents.
+
+    Reads the result attributes that :func:`netprice.annotate` wrote on the
+    graph; it never solves anything.
+
+    Parameters
+    ----------
+    H : networkx.DiGraph
+        An annotated graph (node ``price``, ``price_parts``, ``served``,
+        ``compute_used``, ``utilisation``, ``scarcity``; arc ``flow_gbps``,
+        ``flow_tokens``, ``utilisation``, ``saturated``, ``rent``; node
+        ``lon``/``lat`` in WGS84; ``G.graph["result"]["mode"]``).
+    workload : str, optional
+        The workload whose layer is shown first (default: the first
+        declared). Every workload gets its own layer either way.
+    compare : networkx.DiGraph, optional
+        A second annotated graph of the same network, typically the other
+        mode. Its layers join the same map, named by mode
+        ("chat (transfer)", "chat (baseline)"), on the same price scale per
+        workload, so that switching layers compares the two results.
+    tiles : {"auto", None} or str
+        ``"auto"``: an OpenStreetMap tile overlay (needs internet). None: no
+        tiles. Any other string is passed to :class:`folium.TileLayer`. The
+        shipped country and U.S. state outlines are always drawn underneath,
+        so the map reads without tiles.
+    offline : bool
+        Inline Leaflet and jQuery from pip packages so that the saved HTML
+        loads no script or stylesheet from the network.
+
+    Returns
+    -------
+    folium.Map
+        Save it with ``.save("maps/name.html")``.
+
+    Raises
+    ------
+    ValueError
+        If ``H`` carries no results, or ``workload`` is not declared.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> H = nx.DiGraph(workloads={"chat": {"latency_ms": 50}},
+    ...                result={"mode": "transfer", "objective": 12.0})
+    >>> H.add_node("a", lon=-87.6, lat=41.9, capacity=100, price={"chat": 10.0})
+    >>> H.add_node("b", lon=-74.0, lat=40.7, capacity=0, price={"chat": 50.0})
+    >>> for u, v in [("a", "b"), ("b", "a")]:
+    ...     H.add_edge(u, v, link="L1", bandwidth_gbps=1.0, flow_gbps=1.0 if u == "a" else 0.0,
+    ...                utilisation=1.0 if u == "a" else 0.0, saturated=u == "a",
+    ...                rent=40.0 if u == "a" else 0.0)
+    >>> m = price_map(H, tiles=None)
+    >>> "40.00" in m.get_root().render()
+    True
+    """
+    _check_annotated(H)
+    workloads = list(H.graph["workloads"])
+    if compare is not None:
+        _check_annotated(compare, "compare")
+        workloads += [w for w in compare.graph["workloads"] if w not in workloads]
+    if workload is None:
+        workload = workloads[0]
+    elif workload not in workloads:
+        raise ValueError(f"workload {workload!r} is not declared; choose one of {workloads}")
+
+    graphs = _labels(H, compare)
+    west, south, east, north = _bounds(graphs)
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=4,
+                   tiles=None, control_scale=True, prefer_canvas=False)
+    if offline:
+        make_offline(m)
+
+    folium.map.CustomPane("np-boundaries", z_index=150).add_to(m)
+    folium.GeoJson(
+        load_boundaries((west, south, east, north)), name="Outlines (offline)",
+        style_function=lambda f: {
+            "color": "#a39e93" if f["properties"]["kind"] == "us_state" else "#8c877d",
+            "weight": 0.8 if f["properties"]["kind"] == "us_state" else 1.1,
+            "fillColor": "#f4f1ea", "fillOpacity": 1.0},
+        pane="np-boundaries", interactive=False, overlay=True, control=True, show=True,
+        zoom_on_click=False,
+    ).add_to(m)
+    if tiles == "auto":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", overlay=True,
+                         control=True, show=True, opacity=0.85).add_to(m)
+    elif tiles:
+        folium.TileLayer(tiles, name=str(tiles), overlay=True, control=True, show=True).add_to(m)
+
+    scales = _price_scales(graphs, workloads)
+    max_cap = max((float(d.get("capacity") or 0.0) for _, G in graphs for _, d in G.nodes(data=True)
+                   if _finite(d.get("capacity"))), default=0.0)
+    layer_workload = {}
+    counters = {"saturated": 0, "arrows": 0}
+    for i, (label, G) in enumerate(graphs):
+        for w in workloads:
+            name = f"{w} ({label})"
+            layer_workload[name] = w
+            layer = folium.FeatureGroup(name=name, overlay=False, control=True,
+                                        show=(i == 0 and w == workload))
+            _add_links(layer, G, w, counters)
+            _add_nodes(layer, G, w, workloads, scales[w], max_cap)
+            layer.add_to(m)
+
+    _Legend(_legend_html(scales, graphs, counters["arrows"] > 0),
+            layer_workload, workload).add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    pad = 0.5
+    m.fit_bounds([[south - pad, west - pad], [north + pad, east + pad]], padding=(30, 30))
+    return m

@@ -1,0 +1,230 @@
+"""Saved price maps in a real headless Chromium with every network request blocked.
+
+Needs Debian's ``chromium`` at /usr/bin/chromium and the ``playwright`` pip
+package (``.ci/browser-setup.sh`` installs both); skipped otherwise. The
+browser is never downloaded: playwright drives the system Chromium.
+
+Set ``NETPRICE_SCREENSHOTS=maps`` to keep the screenshots (e.g. in the
+repository's ``maps/`` folder) instead of a temporary directory.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from netprice.maps import link_groups, price_map
+
+try:
+    from test_maps import N_LINKS, N_NODES, N_SATURATED, annotated_graph
+except ImportError:  # tests/ imported as a package
+    from tests.test_maps import N_LINKS, N_NODES, N_SATURATED, annotated_graph
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[1]
+VIEWPORT = {"width": 1280, "height": 800}
+
+# The Leaflet map object, whatever variable name folium gave it.
+_MAP_JS = "Object.values(window).find(v => window.L && v instanceof L.Map)"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("browser test needs Debian's chromium at /usr/bin/chromium "
+                    "(bash .ci/browser-setup.sh, or apt-get install -y chromium)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api",
+        reason="browser test needs the playwright pip package (pip install playwright; "
+               "never 'playwright install': the system chromium is used)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def shots(tmp_path):
+    out = os.environ.get("NETPRICE_SCREENSHOTS")
+    path = Path(out) if out else tmp_path
+    if not path.is_absolute():
+        path = ROOT / path
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Offline:
+    """A page whose only reachable URLs are file:// and data:."""
+
+    def __init__(self, browser, html_path):
+        self.blocked: list[tuple[str, str]] = []
+        self.console: list[str] = []
+        self.page = browser.new_page(viewport=VIEWPORT)
+        self.page.route("**/*", self._route)
+        self.page.on("console", lambda msg: msg.type == "error" and self.console.append(msg.text))
+        self.page.on("pageerror", lambda exc: self.console.append(f"uncaught: {exc}"))
+        self.page.goto(Path(html_path).resolve().as_uri())
+        self.page.wait_for_function(f"!!({_MAP_JS})", timeout=10_000)
+        self.page.wait_for_timeout(300)  # let Leaflet finish fitBounds and draw
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(("file://", "data:")):
+            route.continue_()
+        else:
+            self.blocked.append((route.request.resource_type, url))
+            route.abort()
+
+    def count(self, selector):
+        return self.page.evaluate(f"document.querySelectorAll({selector!r}).length")
+
+    def hover_saturated_link(self):
+        """Move the mouse onto a visible, uncovered point of a saturated link.
+
+        Returns the text of the tooltip that opens.
+        """
+        point = self.page.evaluate(
+            """() => {
+              const map = %s;
+              const box = map.getContainer().getBoundingClientRect();
+              const links = [];
+              map.eachLayer(l => {
+                if (l instanceof L.Polyline && /np-saturated/.test(l.options.className || ''))
+                  links.push(l);
+              });
+              for (const l of links) {
+                const pts = l.getLatLngs().map(ll => map.latLngToContainerPoint(ll));
+                for (const f of [0.5, 0.35, 0.65, 0.2, 0.8]) {
+                  // walk a fraction f of the way along the drawn polyline
+                  const seg = pts.slice(1).map((p, i) => p.distanceTo(pts[i]));
+                  let left = f * seg.reduce((a, b) => a + b, 0), i = 0;
+                  while (i < seg.length - 1 && left > seg[i]) { left -= seg[i]; i++; }
+                  const t = seg[i] > 0 ? left / seg[i] : 0;
+                  const x = box.left + pts[i].x + t * (pts[i + 1].x - pts[i].x);
+                  const y = box.top + pts[i].y + t * (pts[i + 1].y - pts[i].y);
+                  if (document.elementFromPoint(x, y) === l.getElement()) return {x, y};
+                }
+              }
+              return null;
+            }""" % _MAP_JS)
+        assert point is not None, "no saturated link is visible and uncovered"
+        self.page.mouse.move(point["x"] - 3, point["y"] - 3)
+        self.page.mouse.move(point["x"], point["y"], steps=3)
+        tooltip = self.page.locator(".leaflet-tooltip")
+        tooltip.first.wait_for(state="visible", timeout=3_000)
+        return tooltip.first.inner_text()
+
+
+def _check_page(view, n_nodes, n_links, n_saturated, shots, name):
+    page = view.page
+    assert page.evaluate("typeof window.L") == "object", "Leaflet did not load"
+    assert page.evaluate("L.version").startswith("1.9")
+    # every script and stylesheet came from the page itself
+    assert [r for r in view.blocked if r[0] not in ("image",)] == []
+    assert view.count("path.np-node") == n_nodes
+    assert view.count("path.np-link") == n_links
+    assert view.count("path.np-saturated") == n_saturated
+    assert view.count("path.np-halo") == n_saturated
+    legend = page.locator(".np-legend")
+    assert legend.is_visible()
+    assert "$/Mtok" in legend.inner_text()
+    assert page.locator(".leaflet-control-layers").is_visible()
+    # the outlines draw without any tile server
+    assert view.count(".leaflet-np-boundaries-pane path") > 10
+    page.screenshot(path=str(shots / f"{name}-screenshot.png"))
+
+
+def test_offline_map_without_tiles_loads_and_draws_everything(browser, tmp_path, shots):
+    H = annotated_graph()
+    path = tmp_path / "example.html"
+    price_map(H, workload="chat", tiles=None).save(str(path))
+    view = Offline(browser, path)
+    try:
+        assert view.blocked == []  # not a single request left the file
+        assert view.console == []
+        _check_page(view, N_NODES, N_LINKS, N_SATURATED, shots, "example")
+
+        text = view.hover_saturated_link()
+        assert "saturated" in text
+        assert (("rent 40.00 $/h per Gbit/s" in text and "L4" in text)
+                or ("rent 25.00 $/h per Gbit/s" in text and "D1" in text))
+
+        # switching the layer switches the price scale in the legend
+        scale = view.page.locator(".np-price-scale[data-workload='image']")
+        assert not scale.is_visible()
+        view.page.get_by_text("image (transfer)").click()
+        assert scale.is_visible()
+        assert not view.page.locator(".np-price-scale[data-workload='chat']").is_visible()
+        assert view.count("path.np-node") == N_NODES
+        assert view.console == []
+    finally:
+        view.page.close()
+
+
+def test_offline_map_with_tiles_only_misses_the_tiles(browser, tmp_path, shots):
+    H = annotated_graph()
+    path = tmp_path / "tiles.html"
+    price_map(H, tiles="auto").save(str(path))
+    view = Offline(browser, path)
+    try:
+        _check_page(view, N_NODES, N_LINKS, N_SATURATED, shots, "example-tiles-blocked")
+        assert view.blocked, "the OpenStreetMap layer should have asked for tiles"
+        assert all(kind == "image" and "tile.openstreetmap.org" in url
+                   for kind, url in view.blocked)
+        # the only errors are the blocked tile images, nothing from the page's code
+        assert all(msg.startswith("Failed to load resource") for msg in view.console)
+        assert len(view.console) <= len(view.blocked)
+    finally:
+        view.page.close()
+
+
+def test_us5_case_map(browser, tmp_path, shots):
+    import netprice as npx
+
+    for needed in ("clear_market", "annotate"):
+        if not hasattr(npx, needed):
+            pytest.skip(f"netprice.{needed} is not there yet")
+    try:
+        dataset = npx.dataset_path("us5")
+    except (AttributeError, FileNotFoundError):
+        dataset = ROOT / "datasets" / "us5.geojson"
+    if not Path(dataset).exists():
+        pytest.skip("the us5 dataset is not there yet")
+    G = npx.read_geojson(dataset)
+    res = npx.clear_market(G, mode="transfer")
+    H = npx.annotate(G, res)
+    groups = link_groups(H)
+    saturated = [k for k, arcs in groups if any(d.get("saturated") for _, _, d in arcs)]
+    path = tmp_path / "us5.html"
+    # the baseline result rides along as extra layers; the transfer layer shows first
+    baseline = npx.annotate(G, npx.clear_market(G, mode="baseline"))
+    price_map(H, compare=baseline).save(str(path))
+    view = Offline(browser, path)
+    try:
+        _check_page(view, H.number_of_nodes(), len(groups), len(saturated), shots, "us5")
+        assert all(kind == "image" for kind, _ in view.blocked)
+        assert all(msg.startswith("Failed to load resource") for msg in view.console)
+        if saturated:
+            text = view.hover_saturated_link()
+            assert "$/h per Gbit/s" in text and "saturated" in text
+            rents = [d.get("rent") for k, arcs in groups if k in saturated for _, _, d in arcs
+                     if d.get("saturated") and d.get("rent") is not None
+                     and math.isfinite(d["rent"])]
+            shown = [float(v.replace(",", "")) for v in
+                     re.findall(r"rent ([\d,.]+) \$/h per Gbit/s", text)]
+            assert shown and all(any(math.isclose(v, r, rel_tol=1e-3, abs_tol=1e-6)
+                                     for r in rents) for v in shown)
+    finally:
+        view.page.close()
+
