@@ -102,7 +102,7 @@ def _write_report(out, us5, us20, say):
               _md(published_comparison(comparison, latency)), ""]
 
     lines += ["## 1. us5: token-equivalent baseline vs transfer-aware", "",
-              _md(comparison.table()), "",
+              _md(comparison.table(), ",.6g"), "",
               "Congestion rents by link ($/h per Gbit/s; each undirected link once, its "
               "dearer direction):", "", _md(comparison.rents(), ",.4g"), "",
               "![mode comparison](us5_modes.png)", "", "![rents](us5_rents.png)", "",
@@ -121,7 +121,7 @@ def _write_report(out, us5, us20, say):
     lines += ["## 2. us5: chat price against the chat latency limit", "",
               f"Chat prices ($/Mtok) in transfer-aware mode. From {loose:g} ms to {tight:g} ms the "
               f"largest rise is **{rise:.1f} %** at **{node}** (published: 117 % at one node).",
-              "", _md(pivot), "", "![latency sweep](us5_latency.png)", ""]
+              "", _md(pivot, ".4g"), "", "![latency sweep](us5_latency.png)", ""]
     plots.latency_sweep_plot(latency, path=out / "us5_latency.png")
 
     say("us20: merit order")

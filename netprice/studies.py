@@ -52,7 +52,7 @@ class ModeComparison:
                 "congestion_rents_per_h": res.settlement["congestion_rents"],
                 "compute_rents_per_h": res.settlement["compute_rents"],
             }
-        frame = pd.DataFrame(rows).T
+        frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "mode"
         return frame
 
