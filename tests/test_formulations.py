@@ -87,3 +87,23 @@ def test_layered_routes_respect_limits():
 def test_auto_picks_route_on_small_networks():
     G = random_market(0, n=6)
     assert npx.clear_market(G).formulation == "route"
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("cap", [2, 1000])
+def test_depth_first_search_and_yen_find_the_same_routes(seed, cap):
+    from netprice.lp.data import compile_market
+    from netprice.routes import enumerate_routes
+
+    data = compile_market(random_market(seed), "transfer")
+    fast = enumerate_routes(data, max_routes_per_pair=cap)
+    yen = enumerate_routes(data, max_routes_per_pair=cap, prefix_limit=0)
+
+    def keyed(routes):
+        return sorted((int(o), int(s), round(float(ms), 9))
+                      for o, s, ms in zip(routes.origin, routes.site, routes.latency_ms))
+
+    assert keyed(fast) == keyed(yen)
+    assert sorted(fast.truncated) == sorted(yen.truncated)
+    if cap == 1000:
+        assert fast.truncated == []
