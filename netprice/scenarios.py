@@ -70,7 +70,7 @@ def apply_parameter(G, parameter, value):
     >>> G = npx.read_geojson(npx.dataset_path("us5"))
     >>> H = apply_parameter(G, "latency_ms:chat", 15)
     >>> H.graph["workloads"]["chat"]["latency_ms"], G.graph["workloads"]["chat"]["latency_ms"]
-    (15, 100)
+    (15, 100.0)
     """
     import copy
 

@@ -30,12 +30,18 @@ _LINK_FIELDS = ("source", "target", "bandwidth_gbps", "latency_ms", "cost_per_gb
                 "route_factor", "directed")
 
 
+def _kind(value) -> str:
+    return "number" if isinstance(value, numbers.Number) else "string"
+
+
 def _label(feature, index):
     fid = feature.get("id") if isinstance(feature, dict) else None
     props = feature.get("properties") if isinstance(feature, dict) else None
     if fid is None and isinstance(props, dict):
         fid = props.get("id")
-    return f"'{fid}' (features[{index}])" if fid is not None else f"features[{index}]"
+    if isinstance(fid, bool) or not isinstance(fid, (str, int)):
+        return f"features[{index}]"
+    return f"'{fid}' (features[{index}])"
 
 
 def _load_json(path: Path):
@@ -89,7 +95,14 @@ def _parse_float(text):
 def _parse_int(text):
     # Beyond 309 digits an integer overflows a double (and Python refuses to
     # parse more than 4300 digits at all).
-    return int(text) if len(text.lstrip("-")) <= 308 else _NotFinite(text)
+    if len(text.lstrip("-")) > 309:
+        return _NotFinite(text)
+    value = int(text)
+    try:
+        float(value)
+    except OverflowError:
+        return _NotFinite(text)
+    return value
 
 
 def _find_not_finite(value, path):
@@ -132,9 +145,13 @@ def _reject_not_finite(doc, keys, value, *, path):
             feature, field = f"workload '{scenario[1]}'", _dotted(scenario[2:])
         elif keys and keys[0] == "netprice":
             feature, field = "netprice", _dotted(scenario)
-    text = value.text if len(value.text) <= 20 else value.text[:12] + f"... ({len(value.text)} digits)"
-    problem = (f"is {text}, which JSON does not allow" if value.text in ("NaN", "Infinity", "-Infinity")
-               else f"is {text}, too large for a number (the largest is about 1.8e308)")
+    text = value.text
+    if len(text) > 20:
+        text = f"{text[:12]}... ({len(text)} characters)"
+    if value.text in ("NaN", "Infinity", "-Infinity"):
+        problem = f"is {text}, which JSON does not allow"
+    else:
+        problem = f"is {text}, too large for a number (the largest is about 1.8e308)"
     raise ValidationError(problem, file=path, feature=feature, field=field or None,
                           fix="write a finite number, or leave the field out to use its default")
 
@@ -160,7 +177,12 @@ def _scenario(doc, path: Path):
             file=path, feature="netprice", field="schema_version",
             fix=f"set \"schema_version\": {SCHEMA_VERSION} and check docs/format.md")
     workloads = scenario.get("workloads")
-    if not isinstance(workloads, dict) or not workloads:
+    if workloads is not None and not isinstance(workloads, dict):
+        raise ValidationError(
+            f"must be an object {{name: {{parameters}}}}, got {type(workloads).__name__}",
+            file=path, feature="netprice", field="workloads",
+            fix="e.g. \"workloads\": {\"chat\": {\"latency_ms\": 100, \"bytes_per_token\": 8}}")
+    if not workloads:
         raise ValidationError(
             "no workloads are declared", file=path, feature="netprice", field="workloads",
             fix="declare at least one, e.g. \"workloads\": {\"chat\": {\"latency_ms\": 100, "
@@ -257,21 +279,26 @@ def _read(path: Path, validate_graph: bool) -> nx.DiGraph:
             fix="the top level must be {\"type\": \"FeatureCollection\", \"features\": [...]}")
     features = doc.get("features")
     if not isinstance(features, list):
-        raise ValidationError("has no 'features' list", file=path, field="features")
+        raise ValidationError(
+            "has no 'features' list", file=path, field="features",
+            fix="the top level must be {\"type\": \"FeatureCollection\", \"features\": [...]}")
     if not features:
         raise ValidationError("is an empty network: 'features' is empty", file=path,
                               field="features", fix="add Point features (sites) and LineString "
                                                     "features (links)")
     scenario = _scenario(doc, path)
+    # Validate the scenario first: node fields refer to the workloads, and
+    # empty_network fills defaults that would hide a missing parameter.
+    from ..validate import _check_workloads
+    _check_workloads(nx.DiGraph(workloads=scenario["workloads"],
+                                token_bytes=scenario.get("token_bytes"),
+                                route_factor=scenario.get("route_factor")))
     G = empty_network(scenario["workloads"],
                       token_bytes=scenario.get("token_bytes", 4.0),
                       name=scenario.get("name"), route_factor=scenario.get("route_factor"))
     for key, value in scenario.items():
         if key not in ("workloads", "token_bytes", "name", "route_factor", "schema_version"):
             G.graph[key] = value
-    # Validate the scenario first: node fields refer to the workloads.
-    from ..validate import _check_workloads
-    _check_workloads(G)
 
     nodes, links = [], []
     for index, feature in enumerate(features):
@@ -303,10 +330,10 @@ def _read(path: Path, validate_graph: bool) -> nx.DiGraph:
 
     for index, label, feature, props in nodes:
         node = _feature_id(feature, props, label, path, "node")
-        label = f"'{node}'"
         if node in G:
             raise ValidationError(f"duplicate node id {node!r}", file=path, feature=label,
                                   field="id", fix="give every Point feature its own id")
+        label = f"'{node}'"
         lon, lat = _point(feature, label, path)
         # Keep the file's property order so a rewrite is byte-identical.
         attrs = {k: v for k, v in props.items()
@@ -321,9 +348,13 @@ def _read(path: Path, validate_graph: bool) -> nx.DiGraph:
                 raise ValidationError(f"link has no {end}", file=path, feature=label,
                                       field=end, fix=f"give the {end} node's id")
             if props[end] not in G:
+                twin = next((n for n in G if str(n) == str(props[end])), None)
                 raise ValidationError(
                     f"{end} {props[end]!r} is not a node in this file", file=path,
-                    feature=label, field=end, fix="use the id of a Point feature")
+                    feature=label, field=end,
+                    fix="use the id of a Point feature" if twin is None else
+                        f"the Point feature's id is the {_kind(twin)} {twin!r}; "
+                        f"write the same {_kind(twin)} here")
         source, target = props["source"], props["target"]
         if source == target:
             raise ValidationError("link is a self-loop (source equals target)", file=path,
@@ -438,6 +469,11 @@ def atomic_write_text(path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
