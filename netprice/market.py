@@ -39,7 +39,8 @@ def choose_formulation(data, formulation):
 
 def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=DEFAULT_QUANTUM_MS,
                  solver="glop", max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
-                 time_limit=None, verify=True, validate=True) -> MarketResult:
+                 time_limit=None, iteration_limit=None, verify=True,
+                 validate=True) -> MarketResult:
     """Clear the token-flow market of a network: dispatch, prices and rents.
 
     Parameters
@@ -65,6 +66,8 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=DEFAULT_Q
         pairs it truncates are listed in ``result.truncated_routes``.
     time_limit : float, optional
         Seconds for the solver; a solve it stops raises SolverError.
+    iteration_limit : int, optional
+        Simplex iterations for the solver; likewise.
     verify : bool
         Run :meth:`MarketResult.verify` (default True; turning it off is for
         benchmarks of the checks themselves).
@@ -119,7 +122,8 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=DEFAULT_Q
         need, capacity = _aggregates(data)
         raise InfeasibleMarket(Diagnosis(mode, no_route=no_route, aggregate_need=need,
                                          aggregate_capacity=capacity))
-    solution = solve_lp(lp, solver=solver, time_limit=time_limit)
+    solution = solve_lp(lp, solver=solver, time_limit=time_limit,
+                        iteration_limit=iteration_limit)
     if solution.status == "INFEASIBLE":
         raise InfeasibleMarket(elastic_diagnosis(data, routes, layers=layers, solver=solver))
     solved = time.perf_counter()

@@ -38,7 +38,7 @@ class LPSolution:
     solve_seconds: float
 
 
-def solve_lp(lp, *, solver="glop", time_limit=None) -> LPSolution:
+def solve_lp(lp, *, solver="glop", time_limit=None, iteration_limit=None) -> LPSolution:
     """Solve ``lp`` (a :class:`~netprice.lp.build.LPModel`) to a proven optimum.
 
     Parameters
@@ -48,6 +48,8 @@ def solve_lp(lp, *, solver="glop", time_limit=None) -> LPSolution:
         point with crossover (fastest on large instances; needs ``highspy``).
     time_limit : float, optional
         Seconds; a solve stopped by it raises SolverError, never gives prices.
+    iteration_limit : int, optional
+        Simplex iterations; a solve stopped by it raises SolverError too.
 
     Returns
     -------
@@ -63,11 +65,11 @@ def solve_lp(lp, *, solver="glop", time_limit=None) -> LPSolution:
             return LPSolution("INFEASIBLE", None, None, None, solver, 0.0)
         return LPSolution("OPTIMAL", np.zeros(0), np.zeros(lp.matrix.shape[0]), 0.0, solver, 0.0)
     if solver == "glop":
-        return _solve_glop(lp, time_limit)
-    return _solve_highs(lp, time_limit, ipm=solver == "highs-ipm")
+        return _solve_glop(lp, time_limit, iteration_limit)
+    return _solve_highs(lp, time_limit, iteration_limit, ipm=solver == "highs-ipm")
 
 
-def _solve_glop(lp, time_limit):
+def _solve_glop(lp, time_limit, iteration_limit):
     from ortools.linear_solver.python import model_builder_helper as mbh
 
     model = mbh.ModelBuilderHelper()
@@ -76,7 +78,10 @@ def _solve_glop(lp, time_limit):
         np.zeros(n_cols), np.full(n_cols, np.inf), lp.cost,
         lp.row_lower, lp.row_upper, lp.matrix)
     engine = mbh.ModelSolverHelper("glop")
-    engine.set_solver_specific_parameters(GLOP_PARAMETERS)
+    parameters = GLOP_PARAMETERS
+    if iteration_limit is not None:
+        parameters += f" max_number_of_iterations:{int(iteration_limit)}"
+    engine.set_solver_specific_parameters(parameters)
     if time_limit is not None:
         engine.set_time_limit_in_seconds(float(time_limit))
     start = time.perf_counter()
@@ -91,16 +96,22 @@ def _solve_glop(lp, time_limit):
         # GLOP with presolve reports unbounded LPs as infeasible too; this LP
         # has non-negative costs and variables, so it cannot be unbounded.
         return LPSolution("INFEASIBLE", None, None, None, "glop", seconds)
-    raise SolverError(status, _explain(status, time_limit))
+    raise SolverError(status, _explain(status, time_limit, iteration_limit))
 
 
-def _explain(status, time_limit):
-    if status in ("FEASIBLE", "NOT_SOLVED") and time_limit is not None:
-        return f"stopped by the time limit of {time_limit} s; raise time_limit"
+def _explain(status, time_limit, iteration_limit):
+    limits = []
+    if time_limit is not None:
+        limits.append(f"time_limit={time_limit} s")
+    if iteration_limit is not None:
+        limits.append(f"iteration_limit={iteration_limit}")
+    if status in ("FEASIBLE", "NOT_SOLVED", "Time limit reached", "Iteration limit reached") \
+            and limits:
+        return f"stopped by a limit ({', '.join(limits)}); raise it"
     return "the solution is not proven optimal"
 
 
-def _solve_highs(lp, time_limit, *, ipm):
+def _solve_highs(lp, time_limit, iteration_limit, *, ipm):
     try:
         import highspy
     except ImportError:  # pragma: no cover - depends on the environment
@@ -114,6 +125,9 @@ def _solve_highs(lp, time_limit, *, ipm):
         h.setOptionValue("solver", "simplex")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
+    if iteration_limit is not None:
+        h.setOptionValue("simplex_iteration_limit", int(iteration_limit))
+        h.setOptionValue("ipm_iteration_limit", int(iteration_limit))
     csc = lp.matrix.tocsc()
     model = highspy.HighsLp()
     model.num_col_ = csc.shape[1]
@@ -140,5 +154,4 @@ def _solve_highs(lp, time_limit, *, ipm):
                           h.getInfo().objective_function_value, name, seconds)
     if status == "Infeasible":
         return LPSolution("INFEASIBLE", None, None, None, name, seconds)
-    raise SolverError(status, _explain("FEASIBLE" if "limit" in status.lower() else status,
-                                       time_limit))
+    raise SolverError(status, _explain(status, time_limit, iteration_limit))
