@@ -1,0 +1,448 @@
+"""Seeded synthesis of market data for a geolocated network.
+
+Real topologies (the Internet Topology Zoo) give sites, links, coordinates
+and sometimes link speeds, but no compute, costs or demand.  This module
+fills those in, reproducibly from one seed, so that any geolocated graph
+becomes a market netprice can clear.  The rules, and why they were chosen,
+are in ``docs/graphml.md``; in short:
+
+* **sites** -- half at the best-connected places (hubs), half spread out by
+  farthest-first coverage, as an operator would place GPU regions: about
+  20 % of the nodes, at least 2, at most 40;
+* **demand** -- a population proxy (node degree times seeded lognormal
+  noise), split over the workloads by a seeded mix, and scaled down where
+  the links on the way to the nearest site could not carry it;
+* **capacity** -- every site can serve the demand closest to it, and the
+  network as a whole runs at a seeded 60-80 % utilisation;
+* **costs** -- a GPU-hour cost plus regional electricity prices (a smooth
+  interpolation of a small table of regional industrial prices);
+* **latency limits** -- relative to the network's own geography, so that
+  they bind (not every site can serve every node) yet every node has a
+  site within reach.
+
+Together these make a *feasible* market by construction: serving every
+node at its nearest site respects every latency limit, compute capacity
+and link bandwidth, so the LP has an optimum.
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+
+from .errors import ValidationError
+from .geo import geodesic_length_km
+from .schema import DEFAULT_TOKEN_BYTES
+
+__all__ = [
+    "DEFAULT_WORKLOADS",
+    "ELECTRICITY_ANCHORS",
+    "GPU_COST",
+    "electricity_price",
+    "site_cost",
+    "synthesise_market",
+]
+
+#: Workloads of a synthesised market.  Besides the contract fields, two
+#: synthesis hints: ``share`` (fraction of a node's tokens) and ``reach``
+#: (how far the latency limit stretches between the tightest feasible
+#: limit and the farthest site, see :func:`synthesise_market`).  A workload
+#: without ``reach`` has no latency limit.
+DEFAULT_WORKLOADS = {
+    "chat": {"bytes_per_token": 8.0, "compute_intensity": 1.0, "share": 0.45, "reach": 0.25,
+             "description": "interactive chat: tight latency, small text payload"},
+    "code": {"bytes_per_token": 24.0, "compute_intensity": 1.5, "share": 0.25, "reach": 0.5,
+             "description": "code completion: repository context travels with each request"},
+    "batch": {"bytes_per_token": 8.0, "compute_intensity": 0.8, "share": 0.25,
+              "description": "batch summarisation: no latency limit, batched for efficiency"},
+    "image": {"bytes_per_token": 1024.0, "compute_intensity": 4.0, "share": 0.05,
+              "description": "image generation: seconds of compute dwarf network latency; "
+                             "heavy payload"},
+}
+
+#: Regional industrial electricity prices, $/MWh, as (lon, lat, price, place).
+#: Illustrative round numbers of the 2022-2024 range, not a price forecast:
+#: enough to make some regions cheap and others dear, as they are.
+ELECTRICITY_ANCHORS = (
+    (-122.3, 47.6, 60, "Seattle"), (-122.4, 37.8, 180, "San Francisco"),
+    (-118.2, 34.1, 170, "Los Angeles"), (-112.1, 33.4, 80, "Phoenix"),
+    (-105.0, 39.7, 80, "Denver"), (-96.8, 32.8, 70, "Dallas"),
+    (-87.6, 41.9, 85, "Chicago"), (-84.4, 33.7, 75, "Atlanta"),
+    (-77.5, 39.0, 85, "Ashburn"), (-74.0, 40.7, 140, "New York"),
+    (-71.1, 42.4, 170, "Boston"), (-73.6, 45.5, 50, "Montreal"),
+    (-79.4, 43.7, 90, "Toronto"), (-99.1, 19.4, 110, "Mexico City"),
+    (-46.6, -23.5, 110, "Sao Paulo"), (-70.7, -33.4, 120, "Santiago"),
+    (-0.1, 51.5, 230, "London"), (2.35, 48.9, 140, "Paris"),
+    (8.7, 50.1, 200, "Frankfurt"), (4.9, 52.4, 180, "Amsterdam"),
+    (18.1, 59.3, 70, "Stockholm"), (10.8, 59.9, 60, "Oslo"),
+    (-3.7, 40.4, 130, "Madrid"), (12.5, 41.9, 220, "Rome"),
+    (21.0, 52.2, 170, "Warsaw"), (14.4, 50.1, 170, "Prague"),
+    (26.1, 44.4, 160, "Bucharest"), (23.7, 38.0, 170, "Athens"),
+    (29.0, 41.0, 110, "Istanbul"), (37.6, 55.8, 60, "Moscow"),
+    (28.0, -26.2, 70, "Johannesburg"), (3.4, 6.5, 90, "Lagos"),
+    (31.2, 30.0, 50, "Cairo"), (72.9, 19.1, 100, "Mumbai"),
+    (116.4, 39.9, 90, "Beijing"), (139.7, 35.7, 170, "Tokyo"),
+    (127.0, 37.6, 110, "Seoul"), (103.8, 1.35, 150, "Singapore"),
+    (151.2, -33.9, 150, "Sydney"), (174.8, -36.8, 110, "Auckland"),
+)
+
+#: What one reference token costs to produce: a GPU-hour (server share,
+#: amortised, with staff and networking) plus its power at the site's
+#: electricity price, over the tokens it produces in that hour.
+GPU_COST = {"gpu_hour_usd": 1.5, "gpu_kw": 1.0, "pue": 1.3, "tokens_per_gpu_s": 2500.0}
+
+_EARTH_RADIUS_KM = 6371.0
+# Interpolation length: prices blend over a few hundred km instead of
+# jumping at the midpoint between two anchors.
+_SMOOTHING_KM = 300.0
+# Headroom left on every link by the nearest-site dispatch the demand is
+# sized against, so the certificate of feasibility survives rounding.
+_LINK_HEADROOM = 0.8
+
+
+def electricity_price(lon, lat):
+    """Regional industrial electricity price at a place, $/MWh.
+
+    An inverse-fourth-power distance blend of :data:`ELECTRICITY_ANCHORS`
+    (great-circle distance, smoothed over 300 km): smooth, defined
+    everywhere, and close to the anchor's price near an anchor.
+
+    Parameters
+    ----------
+    lon, lat : float or array_like
+        WGS84 degrees.
+
+    Examples
+    --------
+    >>> round(float(electricity_price(-122.3, 47.6)))  # Seattle: hydro power
+    61
+    >>> round(float(electricity_price(-0.1, 51.5)))  # London
+    210
+    """
+    lon = np.radians(np.asarray(lon, dtype=float))[..., None]
+    lat = np.radians(np.asarray(lat, dtype=float))[..., None]
+    anchors = np.array([a[:3] for a in ELECTRICITY_ANCHORS], dtype=float)
+    alon, alat = np.radians(anchors[:, 0]), np.radians(anchors[:, 1])
+    hav = (np.sin((alat - lat) / 2) ** 2
+           + np.cos(lat) * np.cos(alat) * np.sin((alon - lon) / 2) ** 2)
+    dist = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
+    # Inverse fourth power: the nearest anchors decide, far ones fade out.
+    weights = 1.0 / (dist ** 2 + _SMOOTHING_KM ** 2) ** 2
+    price = (weights * anchors[:, 2]).sum(axis=-1) / weights.sum(axis=-1)
+    return float(price[()]) if price.ndim == 0 else price
+
+
+def site_cost(price_usd_mwh, *, gpu_hour_usd=GPU_COST["gpu_hour_usd"], gpu_kw=GPU_COST["gpu_kw"],
+              pue=GPU_COST["pue"], tokens_per_gpu_s=GPU_COST["tokens_per_gpu_s"]):
+    """Processing cost of one million reference tokens at an electricity price, $/Mtok.
+
+    ``(gpu_hour_usd + gpu_kw * pue * price / 1000) / (tokens_per_gpu_s * 3600 / 1e6)``
+
+    Examples
+    --------
+    >>> round(site_cost(100.0), 4)
+    0.1811
+    """
+    per_hour = gpu_hour_usd + gpu_kw * pue * np.asarray(price_usd_mwh, dtype=float) / 1000.0
+    cost = per_hour / (tokens_per_gpu_s * 3600.0 / 1e6)
+    return float(cost) if cost.ndim == 0 else cost
+
+
+def _sig(x, digits=4) -> float:
+    """Round to significant digits: readable files, identical across runs."""
+    return float(f"{float(x):.{digits}g}")
+
+
+def _sig_up(x, digits=4) -> float:
+    """Round up to significant digits (a capacity must not shrink below its need)."""
+    x = float(x)
+    value = _sig(x, digits)
+    if value < x:
+        value = _sig(value + 10.0 ** (math.floor(math.log10(x)) - digits + 1), digits)
+    return value
+
+
+def _ceil_ms(x) -> float:
+    """Round a latency limit up to 0.01 ms, never below ``x``."""
+    value = math.ceil(x * 100.0 - 1e-9) / 100.0
+    return value if value >= x else value + 0.01
+
+
+def _workload_plan(workloads):
+    specs, hints = {}, {}
+    for name, spec in workloads.items():
+        spec = dict(spec)
+        hint = {"share": spec.pop("share", None), "reach": spec.pop("reach", None)}
+        if "bytes_per_token" not in spec:
+            raise ValidationError("is missing", feature=f"workload '{name}'",
+                                  field="bytes_per_token",
+                                  fix="give the payload per token in bytes")
+        spec.setdefault("compute_intensity", 1.0)
+        spec.setdefault("voll", None)
+        if "latency_ms" in spec:
+            hint["reach"] = None
+        elif hint["reach"] is None:
+            spec["latency_ms"] = None
+        specs[name] = spec
+        hints[name] = hint
+    given = [h["share"] for h in hints.values() if h["share"] is not None]
+    default_share = (1.0 - sum(given)) / max(1, len(hints) - len(given)) if given else 1.0
+    shares = np.array([h["share"] if h["share"] is not None else max(default_share, 0.0)
+                       for h in hints.values()], dtype=float)
+    if shares.sum() <= 0:
+        shares = np.ones(len(hints))
+    shares = shares / shares.sum()
+    for (name, hint), share in zip(hints.items(), shares):
+        hint["share"] = float(share)
+    return specs, hints
+
+
+def _neighbours(G, n):
+    if G.is_directed():
+        return set(G.successors(n)) | set(G.predecessors(n))
+    return set(G.neighbors(n))
+
+
+def synthesise_market(G, seed=0, *, workloads=None, site_fraction=0.2, max_sites=40,
+                      demand_per_node=2e5, utilisation=(0.6, 0.8), token_bytes=DEFAULT_TOKEN_BYTES,
+                      voll=None, role="role", weight="latency_ms") -> nx.DiGraph:
+    """Fill a geolocated network with seeded compute, costs, demand and workloads.
+
+    The topology (coordinates, links, bandwidths, latencies) is kept; every
+    market attribute is replaced.  All draws come from
+    ``numpy.random.default_rng(seed)`` in a fixed order, so the same graph
+    and seed give byte-identical attributes.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        Nodes with ``lon``/``lat``; links with ``bandwidth_gbps`` and
+        ``latency_ms`` (as :func:`netprice.add_link` makes them).
+    seed : int
+        Seed of every random draw.
+    workloads : dict, optional
+        ``{name: spec}`` in the contract's format (default
+        :data:`DEFAULT_WORKLOADS`).  Two synthesis hints may be added:
+        ``share``, the workload's fraction of a node's tokens (default: an
+        equal split of what the others leave), and ``reach`` in [0, 1]: the
+        latency limit is ``min(M + reach * (D - M), (1 + reach) * M)``,
+        where M is the largest nearest-site latency over all nodes (the
+        tightest limit every node can meet) and D the largest latency from
+        any node to any site (the loosest limit that still excludes
+        nothing).  A spec with ``latency_ms`` keeps it; one with neither
+        has no limit.
+    site_fraction : float
+        Compute sites per demand node (default 0.2), at least 2 ...
+    max_sites : int or None
+        ... and at most this many (default 40).
+    demand_per_node : float
+        Mean total demand of a node before scaling for bandwidth, tokens/s.
+    utilisation : (float, float)
+        Range of the seeded ratio total demand / total compute (reference
+        tokens).
+    token_bytes : float
+        Bytes per token in baseline mode.
+    voll : float, optional
+        Value of lost load given to every workload, $/Mtok (default none:
+        demand must be served).
+    role : str
+        Node attribute saying what a node is: ``"metro"`` (default when
+        absent: demand and possibly compute), ``"external"`` (a peer or
+        exchange: demand, never compute) or ``"junction"`` (a point of the
+        network, e.g. one placed by the GraphML reader: neither).
+    weight : str
+        Edge attribute of link latency, ms.
+
+    Returns
+    -------
+    networkx.DiGraph
+        A copy of ``G`` with ``workloads``, ``token_bytes`` and a
+        ``synthesis`` summary in ``G.graph``; ``demand`` on every metro and
+        external node; ``capacity``, ``cost``, ``proc_latency_ms`` and
+        ``electricity_usd_mwh`` on the sites; ``cost_per_gb`` on links.
+
+    Raises
+    ------
+    ValidationError
+        When no node can carry demand.
+
+    Examples
+    --------
+    >>> import netprice as npx
+    >>> G = npx.empty_network({})
+    >>> for i, (lon, lat) in enumerate([(-122.3, 47.6), (-104.9, 39.7), (-87.6, 41.9),
+    ...                                 (-84.4, 33.7), (-74.0, 40.7)]):
+    ...     npx.add_site(G, f"n{i}", lon, lat)
+    >>> for a, b in [("n0", "n1"), ("n1", "n2"), ("n2", "n4"), ("n1", "n3"), ("n3", "n4")]:
+    ...     npx.add_link(G, a, b, bandwidth_gbps=100)
+    >>> H = synthesise_market(G, seed=1)
+    >>> sorted(H.graph["workloads"])
+    ['batch', 'chat', 'code', 'image']
+    >>> sum(1 for _, cap in H.nodes(data="capacity") if cap)
+    2
+    >>> npx.validate(H)
+    """
+    H = G.copy()
+    nodes = list(H.nodes)
+    if not nodes:
+        raise ValidationError("the network has no nodes", fix="add geolocated sites first")
+    specs, hints = _workload_plan(DEFAULT_WORKLOADS if workloads is None else workloads)
+    names = list(specs)
+    roles = {n: H.nodes[n].get(role) or "metro" for n in nodes}
+    origins = [n for n in nodes if roles[n] != "junction"]
+    if not origins:
+        raise ValidationError(
+            "no node can carry demand: every node is a junction", field=role,
+            fix="mark at least one node as a metro (or remove the role attribute)")
+    eligible = [n for n in origins if roles[n] == "metro"] or list(origins)
+    index = {n: i for i, n in enumerate(nodes)}
+    degree = np.array([len(_neighbours(H, n) - {n}) for n in nodes], dtype=float)
+
+    # One draw per node for everything, whatever is chosen later, so a
+    # node's numbers do not shift when another node changes role.
+    rng = np.random.default_rng(seed)
+    tiebreak = rng.random(len(nodes))
+    size_noise = rng.lognormal(0.0, 0.75, len(nodes))
+    mix_noise = rng.lognormal(0.0, 0.3, (len(nodes), len(names)))
+    proc_draw = rng.uniform(0.5, 2.0, len(nodes))
+    cost_noise = rng.lognormal(0.0, 0.1, len(nodes))
+    spare_noise = rng.lognormal(0.0, 0.5, len(nodes))
+    target = float(rng.uniform(*utilisation))
+
+    # Latency from every node *to* a site: Dijkstra from the site on the
+    # reversed graph (the same as forward on an undirected network).
+    R = H.reverse(copy=False) if H.is_directed() else H
+    to_site, path_to = {}, {}
+
+    def reach_site(s):
+        if s not in to_site:
+            to_site[s], path_to[s] = nx.single_source_dijkstra(R, s, weight=weight)
+
+    n_sites = max(2, round(site_fraction * len(origins)))
+    if max_sites is not None:
+        n_sites = min(n_sites, max_sites)
+    n_sites = min(n_sites, len(eligible))
+    by_degree = sorted(eligible, key=lambda n: (-degree[index[n]], tiebreak[index[n]]))
+    sites = by_degree[: math.ceil(n_sites / 2)]
+    for s in sites:
+        reach_site(s)
+    while len(sites) < n_sites:
+        def gap(n):
+            return min(to_site[s].get(n, math.inf) for s in sites)
+        far = max((n for n in eligible if n not in sites),
+                  key=lambda n: (gap(n), -tiebreak[index[n]]))
+        sites.append(far)
+        reach_site(far)
+    # A node cut off from every site (a directed or split network) gets
+    # compute of its own rather than demand that nothing can serve.
+    for o in origins:
+        if all(o not in to_site[s] for s in sites):
+            sites.append(o)
+            reach_site(o)
+
+    proc = {s: round(float(proc_draw[index[s]]), 1) for s in sites}
+    latency = {o: {s: to_site[s][o] + proc[s] for s in sites if o in to_site[s]}
+               for o in origins}
+    home = {o: min(latency[o], key=latency[o].get) for o in origins}
+    nearest_max = max(latency[o][home[o]] for o in origins)
+    farthest = max(max(lat.values()) for lat in latency.values())
+
+    for w in names:
+        reach = hints[w]["reach"]
+        if reach is not None:
+            reach = float(reach)
+            limit = min(nearest_max + reach * (farthest - nearest_max),
+                        (1.0 + reach) * nearest_max)
+            specs[w]["latency_ms"] = _ceil_ms(max(limit, nearest_max))
+        if voll is not None:
+            specs[w]["voll"] = float(voll)
+
+    # Demand: a population proxy (connectivity x lognormal noise), split by
+    # the workload shares perturbed per node.
+    size = np.array([max(degree[index[o]], 1.0) * size_noise[index[o]] for o in origins])
+    totals = demand_per_node * size / size.mean()
+    shares = np.array([hints[w]["share"] for w in names])
+    demand = {}
+    for k, o in enumerate(origins):
+        mix = shares * mix_noise[index[o]]
+        demand[o] = totals[k] * mix / mix.sum()
+
+    # Scale down origins whose nearest-site route would overload a link, in
+    # the mode that loads links most (each workload's bytes, at least token_bytes).
+    bits = np.array([max(float(specs[w]["bytes_per_token"]), float(token_bytes)) * 8.0
+                     for w in names])
+    routes, load = {}, {}
+    for o in origins:
+        path = path_to[home[o]][o][::-1]
+        routes[o] = list(zip(path, path[1:]))
+        for arc in routes[o]:
+            load[arc] = load.get(arc, 0.0) + float(demand[o] @ bits)
+    scaled = {}
+    for o in origins:
+        factor = 1.0
+        for arc in routes[o]:
+            room = _LINK_HEADROOM * float(H.edges[arc]["bandwidth_gbps"]) * 1e9
+            factor = min(factor, room / load[arc])
+        if factor < 1.0:
+            demand[o] = demand[o] * factor
+            scaled[o] = _sig(factor, 3)
+    demand = {o: [_sig(x) for x in d] for o, d in demand.items()}
+
+    # Capacity: each site covers the demand nearest to it; the spare that
+    # makes the seeded utilisation goes to sites by size.
+    intensity = np.array([float(specs[w]["compute_intensity"]) for w in names])
+    homed = {s: 0.0 for s in sites}
+    for o in origins:
+        homed[home[o]] += float(np.dot(demand[o], intensity))
+    need = sum(homed.values())
+    spare = need / target - need
+    weights = np.array([max(degree[index[s]], 1.0) * spare_noise[index[s]] for s in sites])
+    weights = weights / weights.sum()
+    capacity = {s: _sig_up(homed[s] + spare * wgt) for s, wgt in zip(sites, weights)}
+
+    site_set = set(sites)
+    for n in nodes:
+        data = H.nodes[n]
+        for key in ("demand", "cost", "proc_latency_ms", "serves", "electricity_usd_mwh"):
+            data.pop(key, None)
+        data["capacity"] = 0.0
+        if n in demand:
+            data["demand"] = dict(zip(names, demand[n]))
+        if n in site_set:
+            price = float(electricity_price(data["lon"], data["lat"]))
+            data["capacity"] = capacity[n]
+            data["cost"] = _sig(site_cost(price) * cost_noise[index[n]])
+            data["proc_latency_ms"] = proc[n]
+            data["electricity_usd_mwh"] = _sig(price, 3)
+    for u, v, data in H.edges(data=True):
+        length = data.get("length_km")
+        if length is None:
+            length = geodesic_length_km([(H.nodes[u]["lon"], H.nodes[u]["lat"]),
+                                         (H.nodes[v]["lon"], H.nodes[v]["lat"])])
+        # Transit is cheap and grows with distance: 0.1 cent per GB plus
+        # half a cent per 1000 km.
+        data["cost_per_gb"] = _sig(0.001 + 0.005 * float(length) / 1000.0)
+
+    binding = 0
+    for w in names:
+        limit = specs[w]["latency_ms"]
+        if limit is not None:
+            binding += sum(1 for o in origins
+                           if sum(1 for ms in latency[o].values() if ms <= limit) < len(sites))
+    total_demand = sum(float(np.dot(demand[o], intensity)) for o in origins)
+    H.graph["workloads"] = specs
+    H.graph["token_bytes"] = float(token_bytes)
+    H.graph["synthesis"] = {
+        "generator": "netprice.synth.synthesise_market",
+        "seed": int(seed) if isinstance(seed, (int, np.integer)) else seed,
+        "sites": list(sites),
+        "utilisation": _sig(total_demand / sum(capacity.values()), 4),
+        "nearest_site_max_ms": _sig(nearest_max, 6),
+        "farthest_site_max_ms": _sig(farthest, 6),
+        "latency_binding_pairs": binding,
+        "workload_hints": {w: dict(h) for w, h in hints.items()},
+        "demand_scaled_for_bandwidth": scaled,
+    }
+    return H
