@@ -38,7 +38,11 @@ def check_number(value, *, feature, field, positive=False, minimum=None, maximum
     ...
     netprice.errors.ValidationError: feature 'A', field 'capacity': must be a number, got the string '2' (write it without quotes)
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    cls = type(value)
+    # Plain floats and ints (never bools: type(True) is bool) skip the slower
+    # ABC checks below; validate() calls this for every number of the graph.
+    if cls is not float and cls is not int and (
+            isinstance(value, bool) or not isinstance(value, numbers.Real)):
         if isinstance(value, str):
             raise ValidationError(
                 f"must be a number, got the string {_describe(value)}",
@@ -48,7 +52,10 @@ def check_number(value, *, feature, field, positive=False, minimum=None, maximum
             f"must be a number, got {type(value).__name__} {_describe(value)}",
             feature=feature, field=field,
         )
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf if value > 0 else -math.inf
     if not math.isfinite(number):
         raise ValidationError(
             f"must be finite, got {number}", feature=feature, field=field,
@@ -93,8 +100,14 @@ def _check_workloads(G):
                 f"unknown parameter(s) {sorted(unknown)}", feature=feature, field=sorted(unknown)[0],
                 fix="use latency_ms, bytes_per_token, compute_intensity, voll")
         if spec.get("latency_ms") is not None:
-            check_number(spec["latency_ms"], feature=feature, field="latency_ms", positive=True)
-        if "bytes_per_token" not in spec:
+            try:
+                check_number(spec["latency_ms"], feature=feature, field="latency_ms",
+                             positive=True)
+            except ValidationError as err:
+                raise ValidationError(err.problem, feature=feature, field="latency_ms",
+                                      fix=err.fix or "give the limit in ms, or null for no "
+                                                     "latency limit") from None
+        if spec.get("bytes_per_token") is None:
             raise ValidationError("is missing", feature=feature, field="bytes_per_token",
                                   fix="give the payload per token in bytes")
         check_number(spec["bytes_per_token"], feature=feature, field="bytes_per_token",
@@ -107,6 +120,9 @@ def _check_workloads(G):
     if G.graph.get("token_bytes") is not None:
         check_number(G.graph["token_bytes"], feature="netprice", field="token_bytes",
                      positive=True)
+    if G.graph.get("route_factor") is not None:
+        check_number(G.graph["route_factor"], feature="netprice", field="route_factor",
+                     minimum=1.0)
     return workloads
 
 
@@ -127,7 +143,33 @@ def _check_per_workload(value, workloads, *, feature, field, allow_scalar):
             feature=feature, field=field)
 
 
+def _node_is_plainly_valid(data, workloads) -> bool:
+    """The common case, checked without building messages: finite floats in range.
+
+    Anything else (ints, per-workload cost or latency dicts, ``serves``,
+    NaN, a missing field) takes the full check of :func:`_check_node`.
+    """
+    lon, lat = data.get("lon"), data.get("lat")
+    if not (type(lon) is float and -180.0 <= lon <= 180.0
+            and type(lat) is float and -90.0 <= lat <= 90.0):
+        return False
+    for key in ("capacity", "cost", "proc_latency_ms"):
+        value = data.get(key)
+        if value is not None and not (type(value) is float and 0.0 <= value < math.inf):
+            return False
+    demand = data.get("demand")
+    if demand is not None:
+        if type(demand) is not dict:
+            return False
+        for w, value in demand.items():
+            if not (type(value) is float and 0.0 <= value < math.inf and w in workloads):
+                return False
+    return data.get("serves") is None
+
+
 def _check_node(n, data, workloads):
+    if _node_is_plainly_valid(data, workloads):
+        return
     feature = repr(n) if not isinstance(n, str) else f"'{n}'"
     for axis, bound in (("lon", 180.0), ("lat", 90.0)):
         if data.get(axis) is None:
@@ -166,7 +208,20 @@ def link_label(u, v, data) -> str:
     return f"'{u}'->'{v}'"
 
 
+def _edge_is_plainly_valid(u, v, data) -> bool:
+    """The common case, checked without building messages: finite floats in range."""
+    bandwidth, latency = data.get("bandwidth_gbps"), data.get("latency_ms")
+    cost = data.get("cost_per_gb")
+    # NaN fails every comparison, so it takes the full check (and its message).
+    return (type(bandwidth) is float and type(latency) is float
+            and 0.0 < bandwidth < math.inf and 0.0 <= latency < math.inf
+            and (cost is None or (type(cost) is float and 0.0 <= cost < math.inf))
+            and u != v)
+
+
 def _check_edge(u, v, data):
+    if _edge_is_plainly_valid(u, v, data):
+        return
     feature = link_label(u, v, data)
     if u == v:
         raise ValidationError("is a self-loop", feature=feature, field="target",

@@ -12,6 +12,7 @@ import json
 import math
 import numbers
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -63,17 +64,26 @@ def _load_json(path: Path):
             "is XML (GraphML?), not GeoJSON", file=path,
             fix="read GraphML with netprice.read_graphml; read_geojson takes a GeoJSON "
                 "FeatureCollection")
+    # NaN, Infinity and numbers that overflow a double are kept as markers, so
+    # the error can name their feature and field; only a text that may hold
+    # one pays for the Python-level number hooks and the search.
+    suspect = "NaN" in text or "Infinity" in text or _MAYBE_OVERFLOW.search(text) is not None
+    hooks = (dict(parse_constant=_NotFinite, parse_float=_parse_float, parse_int=_parse_int)
+             if suspect else {})
     try:
-        doc = json.loads(text, parse_constant=_NotFinite, parse_float=_parse_float,
-                         parse_int=_parse_int)
+        doc = json.loads(text, **hooks)
     except json.JSONDecodeError as err:
         raise ValidationError(
             f"is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}",
             file=path, fix="a netprice topology is a GeoJSON FeatureCollection") from None
-    where = _find_not_finite(doc, [])
+    where = _find_not_finite(doc, []) if suspect else None
     if where is not None:
         _reject_not_finite(doc, *where, path=path)
     return doc
+
+
+# A 309-digit integer or a three-digit exponent: possibly beyond 1.8e308.
+_MAYBE_OVERFLOW = re.compile(r"\d{309}|[eE]\+?\d{3}")
 
 
 class _NotFinite:
