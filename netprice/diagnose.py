@@ -54,6 +54,7 @@ class Diagnosis:
     binding: pd.DataFrame = field(default_factory=pd.DataFrame)
     aggregate_need: float = 0.0
     aggregate_capacity: float = 0.0
+    quantum_ms: float | None = None
 
     def summary(self) -> str:
         ratio = (self.aggregate_need / self.aggregate_capacity
@@ -62,11 +63,8 @@ class Diagnosis:
                 f"vs capacity {self.aggregate_capacity:,.0f} reference tokens/s "
                 f"({ratio:.1%} of capacity)")
         if len(self.no_route):
-            pairs = ", ".join(
-                f"{n}/{w} (nearest {row.nearest_site} at {row.nearest_latency_ms:.1f} ms > "
-                f"{row.latency_limit_ms:g} ms)" if row.nearest_site is not None
-                else f"{n}/{w} (no serving site reachable)"
-                for (n, w), row in self.no_route.head(5).iterrows())
+            pairs = ", ".join(self._no_route_text(n, w, row)
+                              for (n, w), row in self.no_route.head(5).iterrows())
             more = f" and {len(self.no_route) - 5} more" if len(self.no_route) > 5 else ""
             return f"{head}; no admissible route for {pairs}{more}"
         if len(self.unmet):
@@ -78,6 +76,19 @@ class Diagnosis:
             return (f"{head}; {total:,.0f} tokens/s cannot be served ({where}); "
                     f"binding: {bind or 'none found'}")
         return head
+
+    def _no_route_text(self, n, w, row):
+        if row.nearest_site is None:
+            return f"{n}/{w} (no serving site reachable)"
+        if row.nearest_latency_ms <= row.latency_limit_ms:
+            # Reachable in time, but not once the layered formulation rounds
+            # every link's latency up to the quantum.
+            return (f"{n}/{w} (nearest {row.nearest_site} at {row.nearest_latency_ms:.3g} ms is "
+                    f"within {row.latency_limit_ms:g} ms, but not with latencies rounded up to "
+                    f"{self.quantum_ms:g} ms steps: use a smaller quantum_ms or "
+                    f"formulation='route')")
+        return (f"{n}/{w} (nearest {row.nearest_site} at {row.nearest_latency_ms:.1f} ms > "
+                f"{row.latency_limit_ms:g} ms)")
 
     def to_dict(self) -> dict:
         """A JSON-friendly form (for sweeps and ``--json``)."""

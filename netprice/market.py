@@ -20,24 +20,67 @@ from .validate import validate as _validate
 __all__ = ["clear_market"]
 
 
-#: Below this many nodes "auto" enumerates routes; above it, it layers.
+#: On networks up to this many nodes "auto" always enumerates routes.
 AUTO_ROUTE_MAX_NODES = 40
+#: Above it, "auto" still enumerates when the routes number at most this.
+AUTO_ROUTE_BUDGET = 100_000
+#: The layered formulation's default quantum, and its share of the tightest limit.
 DEFAULT_QUANTUM_MS = 0.1
+QUANTUM_SHARE_OF_LIMIT = 1 / 200
+
+
+def default_quantum(data):
+    """0.1 ms, or 1/200 of the tightest latency limit when that is finer.
+
+    Each arc's latency is rounded up to the quantum, so a route of h hops
+    may lose up to h quanta of its budget; a quantum that is small next to
+    the limit keeps that loss small on metro-scale networks.
+    """
+    limits = data.latency_limit_ms[np.isfinite(data.latency_limit_ms)]
+    if limits.size == 0:
+        return DEFAULT_QUANTUM_MS
+    return min(DEFAULT_QUANTUM_MS, float(limits.min()) * QUANTUM_SHARE_OF_LIMIT)
+
+
+def prepare_routes(data, formulation, quantum_ms, max_routes_per_pair):
+    """Route enumeration or layered graphs, as ``formulation`` asks (or ``auto`` decides).
+
+    Returns ``(formulation, routes, layers, quantum_ms)``: the formulation
+    used, the RouteSet (empty when layered), the LayerGraph of each
+    latency-limited workload (empty when routed) and the quantum used.
+    """
+    if formulation not in ("auto", "route", "layered"):
+        raise ValueError(f"formulation must be 'auto', 'route' or 'layered', got {formulation!r}")
+    limited = np.flatnonzero(np.isfinite(data.latency_limit_ms))
+    if formulation in ("auto", "route"):
+        # Route counts grow exponentially with the latency budget on meshed
+        # graphs (18,616 routes from 50 Kdl origins at 1.2x the nearest-site
+        # latency, 1.65 million at 2x) while layers grow linearly: "auto"
+        # enumerates on small networks, or when the routes are few and
+        # complete, and layers otherwise.
+        budget = None
+        if formulation == "auto" and data.n_nodes > AUTO_ROUTE_MAX_NODES:
+            budget = AUTO_ROUTE_BUDGET
+        routes = enumerate_routes(data, max_routes_per_pair=max_routes_per_pair,
+                                  max_total_routes=budget)
+        if routes is not None and (formulation == "route" or not routes.truncated
+                                   or data.n_nodes <= AUTO_ROUTE_MAX_NODES):
+            return "route", routes, {}, None
+    if quantum_ms is None:
+        quantum_ms = default_quantum(data)
+    if not quantum_ms > 0:
+        raise ValueError(f"quantum_ms must be positive, got {quantum_ms!r}")
+    routes = enumerate_routes(data, workloads=[])
+    layers = {int(w): layer_graph(data, int(w), quantum_ms) for w in limited}
+    return "layered", routes, layers, quantum_ms
 
 
 def choose_formulation(data, formulation):
-    """``"route"`` or ``"layered"`` for ``formulation="auto"`` by network size."""
-    if formulation not in ("auto", "route", "layered"):
-        raise ValueError(f"formulation must be 'auto', 'route' or 'layered', got {formulation!r}")
-    if formulation != "auto":
-        return formulation
-    # Route counts grow exponentially with the latency budget on meshed
-    # graphs (MODEL.md: 18,616 routes from 50 Kdl origins at 1.2x the
-    # nearest-site latency, 1.65 million at 2x); layers grow linearly.
-    return "route" if data.n_nodes <= AUTO_ROUTE_MAX_NODES else "layered"
+    """The formulation ``prepare_routes`` would use (kept for callers that only ask)."""
+    return prepare_routes(data, formulation, None, 50)[0]
 
 
-def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=DEFAULT_QUANTUM_MS,
+def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=None,
                  solver="glop", max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
                  time_limit=None, iteration_limit=None, verify=True,
                  validate=True) -> MarketResult:
@@ -56,9 +99,12 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=DEFAULT_Q
         enumeration is complete), or the latency-layered arc formulation
         (no enumeration; latencies rounded up to ``quantum_ms``, so it is
         conservative, and exact when the quantum divides every latency).
-        ``"auto"`` enumerates routes on networks of up to 40 nodes.
-    quantum_ms : float
-        Latency step of the layered formulation.
+        ``"auto"`` enumerates routes on networks of up to 40 nodes, and on
+        larger ones when at most 100,000 routes cover every pair; it layers
+        otherwise.
+    quantum_ms : float, optional
+        Latency step of the layered formulation (default: 0.1 ms, or 1/200
+        of the tightest latency limit when that is finer).
     solver : {"glop", "highs", "highs-ipm"}
         LP solver; prices are verified whichever is used.
     max_routes_per_pair : int
@@ -104,16 +150,8 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=DEFAULT_Q
     if validate:
         _validate(G)
     data = compile_market(G, mode)
-    formulation = choose_formulation(data, formulation)
-    limited = np.flatnonzero(np.isfinite(data.latency_limit_ms))
-    if formulation == "route":
-        routes = enumerate_routes(data, max_routes_per_pair=max_routes_per_pair)
-        layers = {}
-    else:
-        if not quantum_ms > 0:
-            raise ValueError(f"quantum_ms must be positive, got {quantum_ms!r}")
-        routes = enumerate_routes(data, workloads=[])
-        layers = {int(w): layer_graph(data, int(w), quantum_ms) for w in limited}
+    formulation, routes, layers, quantum_ms = prepare_routes(
+        data, formulation, quantum_ms, max_routes_per_pair)
     routed = time.perf_counter()
     lp = build_lp(data, routes, layers=layers)
     built = time.perf_counter()
@@ -121,7 +159,7 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=DEFAULT_Q
     if len(no_route):
         need, capacity = _aggregates(data)
         raise InfeasibleMarket(Diagnosis(mode, no_route=no_route, aggregate_need=need,
-                                         aggregate_capacity=capacity))
+                                         aggregate_capacity=capacity, quantum_ms=quantum_ms))
     solution = solve_lp(lp, solver=solver, time_limit=time_limit,
                         iteration_limit=iteration_limit)
     if solution.status == "INFEASIBLE":
@@ -130,7 +168,7 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=DEFAULT_Q
     prices = compute_prices(data, routes, lp, solution.y, solution.x)
     stats = {
         "formulation": formulation,
-        "quantum_ms": quantum_ms if formulation == "layered" else None,
+        "quantum_ms": quantum_ms,
         "layers": {data.workloads[w]: lg.n_layers for w, lg in layers.items()},
         "solver": solution.solver,
         "rows": lp.shape[0],

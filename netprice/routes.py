@@ -132,7 +132,8 @@ def _yen(H, data, origin, site, budget, cap):
 
 
 def enumerate_routes(data, *, max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
-                     workloads=None, progress=None, prefix_limit=None) -> RouteSet:
+                     workloads=None, progress=None, prefix_limit=None,
+                     max_total_routes=None):
     """Enumerate the admissible routes of every node for the latency-limited workloads.
 
     A depth-first search pruned by the latency budget lists every admissible
@@ -154,6 +155,12 @@ def enumerate_routes(data, *, max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
         Path prefixes the depth-first search may explore per origin before
         that origin falls back to Yen's algorithm (default
         ``50 x max_routes_per_pair x sites``; 0 always uses Yen's).
+    max_total_routes : int, optional
+        Give up and return None once more routes than this are found.
+
+    Returns
+    -------
+    RouteSet or None
     """
     if workloads is None:
         workloads = np.flatnonzero(np.isfinite(data.latency_limit_ms))
@@ -209,6 +216,8 @@ def enumerate_routes(data, *, max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
                     chosen.extend(routes)
                     if cut:
                         truncated.append((data.nodes[o], data.nodes[site]))
+            if max_total_routes is not None and len(origins) + len(chosen) > max_total_routes:
+                return None
             for site, ms, arcs in chosen:
                 origins.append(o)
                 sites.append(site)
