@@ -111,13 +111,33 @@ def _explain(status, time_limit, iteration_limit):
     return "the solution is not proven optimal"
 
 
+def _quiet_highs(highspy):
+    """A Highs instance, without the banner its constructor prints on the C stdout.
+
+    The banner would land in the middle of ``netprice clear --json`` output.
+    """
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def _solve_highs(lp, time_limit, iteration_limit, *, ipm):
     try:
         import highspy
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError("solver='highs' needs highspy: pip install 'netprice[highs]'") from None
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _quiet_highs(highspy)
     if ipm:
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "on")
