@@ -364,21 +364,14 @@ def nine_orders_specs(draw):
     return spec
 
 
-# Known failures, pinned so that they flip (strict xfail) once fixed.  The
-# LP units are powers of ten near the *median* demand and the *median*
-# column cost (netprice/lp/scaling.py); with most demands tiny and one
-# huge (or most column costs tiny per-arc transport costs), the other end
-# lands at 1e6-1e9 LP units, and the round-off of those terms (measured:
-# 1.2e-7 to 1.5e-5) exceeds verify()'s absolute tolerances of 1e-7.  The
-# prices of the hand-sized cases are right; the checks cannot tell.
-# Choosing each unit at the midpoint of the log range,
-# 10 ** round((log10 min + log10 max) / 2), makes all of these pass
-# (measured: the whole file, and 100 examples per test at wider ranges).
-SCALING_BUG = ("LP units at the median demand / median column cost put the other end of a "
-               "nine-order range at ~1e9 LP units (netprice/lp/scaling.py)")
+# Wide-range inputs.  LP units were once powers of ten near the *median*
+# demand and column cost; with most demands tiny and one huge (or most
+# column costs tiny per-arc transport costs) the other end landed at
+# 1e6-1e9 LP units, and its round-off (1.2e-7 to 1.5e-5) exceeded verify()'s
+# tolerances.  Units at the middle of the log range fixed it
+# (netprice/lp/scaling.py); these tests keep it fixed.
 
 
-@pytest.mark.xfail(strict=True, raises=npx.VerificationError, reason=SCALING_BUG)
 @settings(BASE, max_examples=40, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(spec=nine_orders_specs(), mode=MODES)
 def test_nine_orders_of_magnitude_still_verify(spec, mode):
@@ -389,7 +382,6 @@ def test_nine_orders_of_magnitude_still_verify(spec, mode):
     assert abs(s["identity_gap"]) <= 1e-8 * max(1.0, abs(s["cost"]), abs(s["payments"]))
 
 
-@pytest.mark.xfail(strict=True, raises=npx.VerificationError, reason=SCALING_BUG)
 def test_tiny_demand_beside_huge_capacity():
     """Demands of 1e-3 beside 1e6 tokens/s, capacity 1e9, costs 1e-4 beside 1e3 $/Mtok."""
     G = npx.empty_network({"chat": {"latency_ms": 50, "bytes_per_token": 8},
@@ -407,7 +399,6 @@ def test_tiny_demand_beside_huge_capacity():
         assert p["B", "chat"] >= 1e-4
 
 
-@pytest.mark.xfail(strict=True, raises=npx.VerificationError, reason=SCALING_BUG)
 def test_tiny_transport_costs_do_not_set_the_cost_unit():
     """Per-arc transport costs of 2e-7 $/Mtok outnumber the processing costs.
 

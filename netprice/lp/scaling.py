@@ -4,7 +4,7 @@ The LP is written in *scaled* units so its coefficients are of order one
 (MODEL.md section 2: in tokens/s and $/token GLOP and HiGHS stop 7 % above
 the optimum with wrong prices).  One LP flow unit is ``flow_unit`` tokens/s
 and one LP cost unit is ``cost_unit`` $/Mtok, both powers of ten near the
-data's medians; each capacity row is further divided by a power of two near
+middle of the data's ranges; each capacity row is further divided by a power of two near
 its largest coefficient.  Every conversion between LP duals and prices,
 scarcity and rents lives here, with its sign: a binding ``<=`` row of a
 minimisation has a non-positive dual, and netprice reports rents as
@@ -24,12 +24,24 @@ TOKENS_PER_MTOK = 1e6
 
 
 def power_of_ten_near(values) -> float:
-    """The power of ten nearest the median of the positive values (1 if none)."""
+    """The power of ten at the middle of the positive values' logarithmic range (1 if none).
+
+    The middle of the range, not the median: with many tiny transport costs
+    and a few large site costs, a median unit puts the large ones at 1e9
+    LP units, where round-off exceeds the verification tolerances; the
+    middle keeps both ends as close to one as the data allows.
+
+    Examples
+    --------
+    >>> power_of_ten_near([1e-4, 1e-4, 1e-4, 100.0])
+    0.1
+    """
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values) & (values > 0)]
     if values.size == 0:
         return 1.0
-    return float(10.0 ** np.round(np.log10(np.median(values))))
+    logs = np.log10(values)
+    return float(10.0 ** np.round((logs.min() + logs.max()) / 2))
 
 
 def power_of_two_near(values) -> np.ndarray:
@@ -77,5 +89,5 @@ class Scaling:
 
 
 def choose_scaling(demand, costs) -> Scaling:
-    """Flow and cost units near the medians of the positive demands and costs."""
+    """Flow and cost units at the middle of the positive demands' and costs' ranges."""
     return Scaling(flow_unit=power_of_ten_near(demand), cost_unit=power_of_ten_near(costs))
