@@ -9,6 +9,7 @@ import numpy as np
 from .diagnose import Diagnosis, _aggregates, elastic_diagnosis, unroutable_demand
 from .errors import InfeasibleMarket
 from .lp.build import build_lp
+from .lp.cycles import cancel_circulations
 from .lp.data import compile_market
 from .lp.duals import compute_prices
 from .lp.layers import layer_graph
@@ -164,6 +165,7 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=None,
                         iteration_limit=iteration_limit)
     if solution.status == "INFEASIBLE":
         raise InfeasibleMarket(elastic_diagnosis(data, routes, layers=layers, solver=solver))
+    solution.x = cancel_circulations(lp, data, solution.x)
     solved = time.perf_counter()
     prices = compute_prices(data, routes, lp, solution.y, solution.x)
     stats = {

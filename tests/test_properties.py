@@ -418,16 +418,11 @@ def test_tiny_transport_costs_do_not_set_the_cost_unit():
     assert res.prices.loc[("N2", "code"), "price"] == pytest.approx(100.0000002, rel=1e-12)
 
 
-# Workloads without a latency limit are arc flows; with no transport cost
-# (the default cost_per_gb is 0) a circulation costs nothing, and GLOP may
-# return one at full link capacity.  The objective and prices stay right,
-# but the links table reports traffic (and saturation) that does not exist,
-# and at large bandwidths the circulation is so big in LP units that the
-# solve fails verification or stops ABNORMAL.  Proposed fix: bound each arc
-# column by the workload's total demand (an acyclic optimum never exceeds
-# it), and cancel zero-cost cycles in the arc flows before verifying and
-# reporting (a cycle in an optimal basis has zero transport and zero rent).
-CIRCULATION_BUG = "zero-cost circulations in the arc-flow formulation (cost_per_gb = 0)"
+# Zero-cost circulations: with no transport cost, tokens of a workload
+# without a latency limit could go round a loop for free, and the simplex
+# returned such loops at full link capacity (phantom traffic, phantom
+# saturation, and once a verification failure).  netprice cancels them
+# before anything reads the flows (netprice/lp/cycles.py).
 
 
 def _no_transport_cost(bandwidths, capacity=1000.0, demand=None):
@@ -441,7 +436,6 @@ def _no_transport_cost(bandwidths, capacity=1000.0, demand=None):
     return G
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=CIRCULATION_BUG)
 def test_links_carry_no_phantom_traffic():
     G = _no_transport_cost([1.0, 1.0], capacity=1e6, demand=1000.0)
     res = npx.clear_market(G)
@@ -452,8 +446,6 @@ def test_links_carry_no_phantom_traffic():
     assert not res.links["saturated"].any()
 
 
-@pytest.mark.xfail(strict=True, raises=(npx.VerificationError, npx.SolverError),
-                   reason=CIRCULATION_BUG)
 def test_zero_demand_without_transport_cost_clears():
     G = _no_transport_cost([100.0, 56.2341], capacity=1.0)
     G.remove_edges_from([("B", "C"), ("C", "B")])
