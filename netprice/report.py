@@ -6,6 +6,7 @@ reports use the same numbers), then drawn with rich.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["summary_frame", "price_frame", "saturated_frame", "rich_table"]
@@ -49,12 +50,13 @@ def saturated_frame(results: dict) -> pd.DataFrame:
 
 
 def _cell(value) -> str:
-    if isinstance(value, float):
+    if isinstance(value, (float, np.floating)):
         if value != value:
             return "-"
-        if abs(value) >= 1e5 or (0 < abs(value) < 1e-3):
-            return f"{value:,.4g}"
-        return f"{value:,.2f}"
+        if abs(value) >= 1000:
+            return f"{value:,.2f}"
+        # Prices of a few tenths of a $/Mtok need their significant digits.
+        return f"{value:.4g}"
     return str(value)
 
 
