@@ -286,5 +286,14 @@ def main(argv=None):
     return EXIT_OK
 
 
+def _register_scenario_commands():
+    # sweep and contingency live in their own module (Dask, progress, resume).
+    from .cli_scenarios import register
+
+    register(cli)
+
+
+_register_scenario_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -76,11 +76,6 @@ def prepare_routes(data, formulation, quantum_ms, max_routes_per_pair):
     return "layered", routes, layers, quantum_ms
 
 
-def choose_formulation(data, formulation):
-    """The formulation ``prepare_routes`` would use (kept for callers that only ask)."""
-    return prepare_routes(data, formulation, None, 50)[0]
-
-
 def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=None,
                  solver="glop", max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
                  time_limit=None, iteration_limit=None, verify=True,

@@ -1,0 +1,289 @@
+"""``netprice sweep`` and ``netprice contingency``: scenario work, serially or on Dask.
+
+Both run serially by default, on a local Dask cluster with ``--workers N``
+or on a running Dask scheduler with ``--scheduler tcp://HOST:PORT``; the
+tables are the same in all three.  With ``--out DIR`` every finished
+scenario is kept in ``DIR/parts/`` as it arrives, so an interrupted run
+resumes where it stopped when rerun with the same arguments.  Exit codes
+are those of :mod:`netprice.cli`.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import click
+
+__all__ = ["register", "sweep_command", "contingency_command"]
+
+
+# netprice.cli imports this module at its end to register the commands, so
+# its helpers are looked up when a command runs, not when this module loads.
+def _guard(fn):
+    """:func:`netprice.cli._guard`: netprice's errors as one line and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from .cli import _guard as guard
+
+        return guard(fn)(*args, **kwargs)
+    return wrapper
+
+
+def _write_all(files):
+    from .cli import _write_all as write_all
+
+    write_all(files)
+
+
+def _console():
+    from .cli import _console as console
+
+    return console()
+
+
+def _network(file, seed):
+    from .io.geojson import read_geojson
+
+    if file.suffix.lower() == ".graphml":
+        from .io.graphml import read_graphml
+
+        return read_graphml(file, seed=seed)
+    return read_geojson(file)
+
+
+def _executor_options(fn):
+    """Options shared by both commands: executor, output, resume, reuse, progress."""
+    options = [
+        click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help="Run on a local Dask cluster of N single-threaded worker processes."),
+        click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                     help="Run on an existing Dask scheduler (start one with `dask scheduler` "
+                          "and workers with `dask worker tcp://HOST:PORT`)."),
+        click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+                     help="Write the tables (CSV and Parquet) here; finished scenarios are kept "
+                          "in OUT/parts/ as they arrive."),
+        click.option("--resume/--no-resume", default=True, show_default=True,
+                     help="Skip scenarios a previous run into --out finished."),
+        click.option("--reuse/--no-reuse", default=True, show_default=True,
+                     help="Build the base LP once and re-solve each scenario from it "
+                          "(warm-started GLOP); --no-reuse clears each from scratch."),
+        click.option("--progress/--no-progress", default=True, show_default=True,
+                     help="Show a progress bar while scenarios run."),
+        click.option("--solver", type=click.Choice(["glop", "highs", "highs-ipm"]),
+                     default="glop", show_default=True, help="LP solver."),
+        click.option("--mode", type=click.Choice(["baseline", "transfer"]), default="transfer",
+                     show_default=True, help="Token-equivalent baseline or transfer-aware."),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="Seed of the synthesised market when FILE is GraphML."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _check_executor(workers, scheduler):
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("give --workers or --scheduler, not both")
+
+
+def _parse_values(text):
+    """``15,25,50`` or ``none`` or ``START:STOP:COUNT`` (evenly spaced, ends included)."""
+    import numpy as np
+
+    values = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if part.lower() in ("none", "null"):
+            values.append(None)
+        elif part.count(":") == 2:
+            start, stop, count = part.split(":")
+            values.extend(float(v) for v in np.linspace(float(start), float(stop), int(count)))
+        else:
+            number = float(part)
+            values.append(int(number) if number.is_integer() and "." not in part
+                          and "e" not in part.lower() else number)
+    if not values:
+        raise click.BadParameter("give at least one value", param_hint="--values")
+    return values
+
+
+def _run(fn):
+    """Run a scenario study, turning executor and store problems into input errors."""
+    from .cli import EXIT_INPUT, _Fail
+    from .distributed import StoreMismatch
+
+    try:
+        return fn()
+    except (StoreMismatch, ImportError) as err:
+        raise _Fail(str(err), EXIT_INPUT) from None
+    except (OSError, TimeoutError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise _Fail(f"cannot run on Dask: {type(err).__name__}: {err} (is the scheduler "
+                    "running and reachable? see docs/scenarios.md)", EXIT_INPUT) from None
+
+
+def _fmt(value, spec):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return "-"
+    if value != value:
+        return "-"
+    if spec.endswith("f"):  # no "-0.00" for a change that rounds to nothing
+        value = round(value, int(spec.rsplit(".", 1)[1][:-1])) + 0.0
+    return format(value, spec)
+
+
+def _counts(counts):
+    return ", ".join(f"{v} {k.lower()}" for k, v in counts.items())
+
+
+def _print_table(frame, title, note, *, first="scenario", note_failures=True):
+    """Scenario rows as a compact rich table; reasons of failed scenarios below it."""
+    import pandas as pd
+
+    from .report import rich_table
+
+    def where(row):
+        node = row["max_change_node"]
+        return "-" if node is None or node != node else f"{node}/{row['max_change_workload']}"
+
+    shown = pd.DataFrame({
+        first: frame[first].astype(str),
+        "status": frame["status"],
+        "Δcost $/h": [_fmt(v, "+,.2f") for v in frame["cost_change"]],
+        "Δcost %": [_fmt(v, "+.2f") for v in frame["cost_change_pct"]],
+        "max Δprice": [_fmt(v, "+.4g") for v in frame["max_price_change"]],
+        "at": [where(row) for _, row in frame.iterrows()],
+        "new sat.": [_fmt(v, ".0f") for v in frame["newly_saturated"]],
+    })
+    if "rank" in frame:
+        shown.insert(0, "#", frame["rank"].astype(str))
+    console = _console()
+    console.print(rich_table(shown, title, index=False))
+    console.print(note, soft_wrap=True)
+    if note_failures:
+        failed = frame[frame["status"] != "OPTIMAL"]
+        for row in failed.head(5).itertuples():
+            console.print(f"[red]{row.status.lower()}[/red] {getattr(row, first)}: {row.reason}",
+                          soft_wrap=True)
+        if len(failed) > 5:
+            console.print(f"... and {len(failed) - 5} more not optimal (see the tables)")
+
+
+@click.command("sweep")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--param", "parameter", required=True, metavar="PARAMETER",
+              help="What to vary, e.g. latency_ms:chat, demand_scale, capacity_scale, "
+                   "bandwidth:LINK, outage:LINK (see netprice.scenarios).")
+@click.option("--values", required=True, metavar="V1,V2,...",
+              help="Values to try: numbers, 'none' (no limit), or START:STOP:COUNT.")
+@_executor_options
+@_guard
+def sweep_command(file, parameter, values, workers, scheduler, out, resume, reuse, progress,
+                  solver, mode, seed):
+    """Clear FILE once per value of a parameter; tabulate prices and costs.
+
+    FILE is a netprice GeoJSON (or a Topology Zoo GraphML, synthesised with
+    --seed).  Each value is one scenario; an infeasible one is recorded
+    with its diagnosis.  With --out: sweep.csv/.parquet (prices per
+    scenario, node and workload) and sweep_summary.csv/.parquet (one row per
+    scenario: status, cost and its change, the largest price change and
+    where, newly saturated links).
+
+    \b
+    Examples:
+      netprice sweep datasets/us5.geojson --param latency_ms:chat --values 100,50,25,15
+      netprice sweep datasets/us20.geojson --param demand_scale --values 0.5:2:7 \\
+          --workers 2 --out out/demand
+      netprice sweep net.geojson --param capacity_scale --values 0.8,1.2 \\
+          --scheduler tcp://10.0.0.5:8786 --out out/capacity
+    """
+    from .scenarios import apply_parameter
+    from .sweep import run_scenarios, scenarios_for, table_files
+
+    _check_executor(workers, scheduler)
+    G = _network(file, seed)
+    points = _parse_values(values)
+    try:
+        apply_parameter(G, parameter, points[0])  # a misspelt parameter fails here, once
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--param") from None
+    tables = _run(lambda: run_scenarios(
+        G, scenarios_for(parameter, points), mode=mode, workers=workers, scheduler=scheduler,
+        out=out, resume=resume, progress=progress, reuse=reuse, prices="all",
+        description=f"sweeping {parameter}", kind="sweep", solver=solver))
+    written = []
+    if out is not None:
+        files = table_files({"sweep": tables.prices, "sweep_summary": tables.summary}, out)
+        _write_all(files)
+        written = [str(p) for p in files]
+    counts = tables.summary["status"].value_counts().to_dict()
+    _print_table(tables.summary, f"netprice sweep: {file.name} ({parameter})",
+                 f"{len(tables.summary)} scenarios ({_counts(counts)}); changes against "
+                 f"{file.name} as it is; prices in $/Mtok")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@click.command("contingency")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--elements", type=click.Choice(["all", "links", "sites"]), default="all",
+              show_default=True, help="Take out links, compute sites, or both, one at a time.")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Outages shown in the printed table and the ranking plot.")
+@click.option("--plot/--no-plot", default=True, show_default=True,
+              help="With --out: write contingency_ranking.png.")
+@click.option("--map/--no-map", "draw_map", default=True, show_default=True,
+              help="With --out: write worst_outage.html, the worst outage's price map.")
+@_executor_options
+@_guard
+def contingency_command(file, elements, top, plot, draw_map, workers, scheduler, out, resume,
+                        reuse, progress, solver, mode, seed):
+    """N-1 contingency of FILE: each link and each compute site out in turn.
+
+    A link outage removes the link (both directions); a site outage sets
+    its compute capacity to 0 (its demand stays).  Outages are ranked by
+    the largest price change they cause; those that leave demand unservable
+    are recorded with their diagnosis and ranked first.  With --out:
+    contingency.csv/.parquet (one row per outage, ranked),
+    contingency_prices.csv/.parquet (every price that moved),
+    contingency_ranking.png and worst_outage.html.
+
+    \b
+    Examples:
+      netprice contingency datasets/us20.geojson --workers 2 --out out/us20-n1
+      netprice contingency net.geojson --elements links --scheduler tcp://10.0.0.5:8786
+      netprice contingency Cogentco.graphml --seed 0 --workers 2 --out out/cogent
+    """
+    from .contingency import contingency_outputs, run_contingency
+
+    _check_executor(workers, scheduler)
+    G = _network(file, seed)
+    # Tables, plot and map are written here at the end, each file atomically.
+    result = _run(lambda: run_contingency(
+        G, mode=mode, elements=elements, workers=workers, scheduler=scheduler, out=out,
+        resume=resume, progress=progress, reuse=reuse, write=False, solver=solver))
+    ranking = result.ranking
+    written = []
+    if out is not None:
+        files = contingency_outputs(G, result, out, top=top, plot=plot, map=draw_map,
+                                    mode=mode, solver=solver)
+        _write_all(files)
+        written = [str(p) for p in files]
+    counts = ranking["status"].value_counts().to_dict()
+    _print_table(ranking.head(top), f"netprice contingency: {file.name}",
+                 f"{len(ranking)} outages ({_counts(counts)}), worst first; changes against the "
+                 "intact network; prices in $/Mtok", first="scenario")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def register(group) -> None:
+    """Add ``sweep`` and ``contingency`` to the ``netprice`` command group."""
+    group.add_command(sweep_command)
+    group.add_command(contingency_command)
