@@ -116,18 +116,48 @@ class MarketResult:
         and ``demand`` (tokens/s).
         """
         data, p = self._data, self._prices
-        index = pd.MultiIndex.from_product([data.nodes, data.workloads],
-                                           names=["node", "workload"])
-        frame = pd.DataFrame({"price": p.price.ravel()}, index=index)
-        for k, part in enumerate(PARTS):
-            frame[part] = p.parts[:, :, k].ravel()
-        frame.loc[frame["price"].isna(), list(PARTS)] = np.nan
-        sites = p.site.ravel()
-        frame["serving_node"] = pd.Series(
-            [data.nodes[s] if s >= 0 else None for s in sites], index=index, dtype=object)
-        frame["route_latency_ms"] = p.route_latency_ms.ravel()
-        frame["demand"] = data.demand.ravel()
-        return frame
+        index = self._node_workload_index
+        price = p.price.ravel()
+        parts = p.parts.reshape(len(price), len(PARTS)).copy()
+        parts[np.isnan(price)] = np.nan
+        # Node ids of any hashable type, with None where no route sets the price.
+        names = np.empty(data.n_nodes + 1, dtype=object)
+        for i, node in enumerate(data.nodes):
+            names[i] = node
+        columns = {"price": price}
+        columns.update({part: parts[:, k] for k, part in enumerate(PARTS)})
+        columns["serving_node"] = pd.Series(names[p.site.ravel()], index=index, dtype=object)
+        columns["route_latency_ms"] = p.route_latency_ms.ravel()
+        columns["demand"] = data.demand.ravel()
+        return pd.DataFrame(columns, index=index)
+
+    @cached_property
+    def _node_workload_index(self) -> pd.MultiIndex:
+        data = self._data
+        nodes, workloads = _sorted_level(data.nodes), _sorted_level(data.workloads)
+        if nodes is None or workloads is None:
+            return pd.MultiIndex.from_product([data.nodes, data.workloads],
+                                              names=["node", "workload"])
+        (node_level, node_code), (workload_level, workload_code) = nodes, workloads
+        codes = [np.repeat(node_code, len(workload_code)), np.tile(workload_code, len(node_code))]
+        return pd.MultiIndex(levels=[node_level, workload_level], codes=codes,
+                             names=["node", "workload"], verify_integrity=False)
+
+    @cached_property
+    def _arc_index(self) -> pd.MultiIndex:
+        data = self._data
+        nodes = _sorted_level(data.nodes) if data.arcs else None
+        if nodes is None:
+            return pd.MultiIndex.from_tuples(data.arcs, names=["source", "target"])
+        level, code = nodes
+        levels, codes = [], []
+        for ends in (data.arc_tail, data.arc_head):
+            # Like from_tuples: each level holds the nodes that occur at that end.
+            present = np.unique(code[ends])
+            levels.append(level.take(present))
+            codes.append(np.searchsorted(present, code[ends]))
+        return pd.MultiIndex(levels=levels, codes=codes, names=["source", "target"],
+                             verify_integrity=False)
 
     @cached_property
     def nodes(self) -> pd.DataFrame:
@@ -152,8 +182,7 @@ class MarketResult:
     def service(self) -> pd.DataFrame:
         """Per (node, workload): tokens/s demanded, served here, and left unserved."""
         data = self._data
-        index = pd.MultiIndex.from_product([data.nodes, data.workloads],
-                                           names=["node", "workload"])
+        index = self._node_workload_index
         return pd.DataFrame({"demand": data.demand.ravel(), "served": self._served.ravel(),
                              "unserved": self._unserved.ravel()}, index=index)
 
@@ -163,23 +192,27 @@ class MarketResult:
         data = self._data
         flow_gbps = self._arc_tokens @ data.gbps_per_token_rate()
         utilisation = flow_gbps / data.bandwidth_gbps
-        index = pd.MultiIndex.from_tuples(data.arcs, names=["source", "target"])
-        frame = pd.DataFrame({
-            "link": [self._link_ids[a] for a in data.arcs],
+        index = self._arc_index
+        link_ids = self._link_ids
+        columns = {
+            "link": [link_ids[a] for a in data.arcs],
             "bandwidth_gbps": data.bandwidth_gbps,
             "latency_ms": data.latency_ms,
             "flow_gbps": flow_gbps,
             "utilisation": utilisation,
             "saturated": utilisation >= SATURATION_THRESHOLD,
             "rent": self._prices.rent,
-        }, index=index)
+        }
         for w, name in enumerate(data.workloads):
-            frame[f"tokens_{name}"] = self._arc_tokens[:, w]
-        return frame
+            columns[f"tokens_{name}"] = self._arc_tokens[:, w]
+        return pd.DataFrame(columns, index=index)
 
     @cached_property
     def _link_ids(self):
-        return self.stats.get("link_ids", {a: f"{a[0]}-{a[1]}" for a in self._data.arcs})
+        link_ids = self.stats.get("link_ids")
+        if link_ids is None:
+            link_ids = {a: f"{a[0]}-{a[1]}" for a in self._data.arcs}
+        return link_ids
 
     @cached_property
     def routes(self) -> pd.DataFrame:
@@ -282,6 +315,25 @@ class MarketResult:
             "solve_seconds": self.stats["solve_seconds"],
             "total_seconds": self.stats["total_seconds"],
         }
+
+
+def _sorted_level(values):
+    """``(level, codes)`` as ``MultiIndex.from_product`` / ``from_tuples`` factorize ``values``.
+
+    The sorted unique values and each value's position among them, built
+    without pandas' general factorization (the slow part of those
+    constructors).  Only for unique strings or integers; None otherwise
+    (mixed types, tuples, floats ...), and the caller falls back.
+    """
+    level = pd.Index(values)
+    if (isinstance(level, pd.MultiIndex) or not level.is_unique
+            or not (pd.api.types.is_integer_dtype(level.dtype)
+                    or (pd.api.types.is_string_dtype(level.dtype) and level.dtype != object))):
+        return None
+    order = level.argsort()
+    code = np.empty(len(level), dtype=np.int64)
+    code[order] = np.arange(len(level))
+    return level.take(order), code
 
 
 def _decompose(data, arc_flow, served, supply, eps=1e-9):

@@ -279,7 +279,9 @@ def validate(G, *, file=None) -> None:
                                   fix="add at least one site with compute and demand")
         for n, data in G.nodes(data=True):
             _check_node(n, data, workloads)
-        for u, v, data in G.edges(data=True):
-            _check_edge(u, v, data)
+        # The order of G.edges(data=True), over the plain adjacency dicts.
+        for u, nbrs in G.adjacency():
+            for v, data in nbrs.items():
+                _check_edge(u, v, data)
     except ValidationError as err:
         raise (err.in_file(file) if file is not None else err) from None

@@ -192,36 +192,39 @@ def build_lp(data, routes, *, layers=None, scaling=None) -> LPModel:
     cost = np.concatenate(cost) if cost else np.zeros(0)
     if scaling is None:
         scaling = choose_scaling(data.demand, cost)
-    matrix = sp.csr_matrix(
-        (np.concatenate(vals) if vals else np.zeros(0),
-         (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
-          np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64))),
-        shape=(n_rows, n_cols))
-    # Flow variables in LP units of scaling.flow_unit tokens/s.
-    matrix = matrix * scaling.flow_unit
     link_end = link_row0 + E
     n_layer_rows = n_rows - link_end
     rhs_upper = np.concatenate([data.demand.ravel(), data.capacity[compute_nodes],
                                 data.bandwidth_gbps, np.zeros(n_layer_rows)])
     rhs_lower = np.concatenate([data.demand.ravel(), np.full(len(compute_nodes) + E, -np.inf),
                                 np.zeros(n_layer_rows)])
-    # Demand, compute and layer rows hold tokens/s: divide by the flow unit.
+    # Flow variables in LP units of scaling.flow_unit tokens/s; demand,
+    # compute and layer rows hold tokens/s: divide them by the flow unit.
+    # (Coefficients are scaled before the one sparse matrix is assembled: no
+    # (row, column) pair occurs twice, so this is the same arithmetic as
+    # scaling the assembled matrix, without its copies.)
     token_rows = np.ones(n_rows, dtype=bool)
     token_rows[link_row0:link_end] = False
     rhs_upper[token_rows] /= scaling.flow_unit
     rhs_lower[token_rows] /= scaling.flow_unit
-    matrix = sp.diags(np.where(token_rows, 1.0 / scaling.flow_unit, 1.0)) @ matrix
+    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    vals = (np.concatenate(vals) if vals else np.zeros(0)) * scaling.flow_unit
+    vals *= np.where(token_rows, 1.0 / scaling.flow_unit, 1.0)[rows]
+    matrix = sp.csr_matrix((vals, (rows, cols)), shape=(n_rows, n_cols))
+    matrix.sum_duplicates()
     # Capacity rows: divide by a power of two near their largest coefficient
     # (exact in floating point, so the duals unscale exactly).
+    counts = np.diff(matrix.indptr)
     row_max = np.zeros(n_rows)
-    abs_matrix = abs(matrix).tocsr()
-    if abs_matrix.nnz:
-        row_max = np.asarray(abs_matrix.max(axis=1).todense()).ravel()
+    nonempty = counts > 0
+    if matrix.nnz:
+        row_max[nonempty] = np.maximum.reduceat(np.abs(matrix.data),
+                                                matrix.indptr[:-1][nonempty])
     row_scale = np.ones(n_rows)
     capacity_rows = slice(N * W, link_end)
     row_scale[capacity_rows] = 1.0 / power_of_two_near(row_max[capacity_rows])
-    matrix = (sp.diags(row_scale) @ matrix).tocsr()
-    matrix.sort_indices()
+    matrix.data *= np.repeat(row_scale, counts)
     return LPModel(
         cost=cost / scaling.cost_unit,
         matrix=matrix,

@@ -67,28 +67,47 @@ def compile_market(G, mode: str) -> MarketData:
     workloads = list(specs)
     nodes = list(G.nodes)
     index = {n: i for i, n in enumerate(nodes)}
-    arcs = list(G.edges)
-    edge_data = [G.edges[a] for a in arcs]
+    # One pass over the adjacency (plain dicts): the order of list(G.edges),
+    # without a view lookup per arc.
+    arcs, edge_data = [], []
+    for u, nbrs in G.adjacency():
+        for v, d in nbrs.items():
+            arcs.append((u, v))
+            edge_data.append(d)
     intensity = np.array([float(specs[w]["compute_intensity"]) for w in workloads])
     bpt = bytes_per_token(G, mode)
 
-    demand = np.zeros((len(nodes), len(workloads)))
-    proc_cost = np.zeros_like(demand)
-    proc_latency = np.zeros_like(demand)
-    can_serve = np.zeros(demand.shape, dtype=bool)
-    capacity = np.zeros(len(nodes))
-    base_cost = np.full(len(nodes), np.nan)
-    for i, n in enumerate(nodes):
-        data = G.nodes[n]
-        capacity[i] = float(data.get("capacity") or 0.0)
+    # Per node, plain Python lists (one numpy conversion at the end): the
+    # values of node_cost, node_proc_latency and serves for every workload.
+    W = len(workloads)
+    capacity, base_cost, demand, proc_latency, can_serve = [], [], [], [], []
+    cost_by_workload = {}
+    no_demand, no_service = [0.0] * W, [False] * W
+    for i, (n, data) in enumerate(G.nodes(data=True)):
+        capacity.append(float(data.get("capacity") or 0.0))
         cost = data.get("cost", 0.0)
-        if not isinstance(cost, dict):
-            base_cost[i] = float(cost or 0.0)
-        for j, w in enumerate(workloads):
-            demand[i, j] = float((data.get("demand") or {}).get(w, 0.0))
-            proc_cost[i, j] = node_cost(data, w, intensity[j])
-            proc_latency[i, j] = node_proc_latency(data, w)
-            can_serve[i, j] = serves(data, w)
+        if isinstance(cost, dict):
+            base_cost.append(np.nan)
+            cost_by_workload[i] = [node_cost(data, w, a) for w, a in zip(workloads, intensity)]
+        else:
+            base_cost.append(float(cost or 0.0))
+        wanted = data.get("demand")
+        demand.append([float(wanted.get(w, 0.0)) for w in workloads] if wanted else no_demand)
+        latency = data.get("proc_latency_ms", 0.0)
+        proc_latency.append([node_proc_latency(data, w) for w in workloads]
+                            if isinstance(latency, dict) else [float(latency or 0.0)] * W)
+        can_serve.append([serves(data, w) for w in workloads] if data.get("capacity")
+                         else no_service)
+    shape = (len(nodes), W)
+    capacity = np.array(capacity, dtype=float)
+    base_cost = np.array(base_cost, dtype=float)
+    demand = np.array(demand, dtype=float).reshape(shape)
+    proc_latency = np.array(proc_latency, dtype=float).reshape(shape)
+    can_serve = np.array(can_serve, dtype=bool).reshape(shape)
+    # node_cost(): cost per reference token x intensity, or the per-workload cost.
+    proc_cost = base_cost[:, None] * intensity[None, :]
+    for i, row in cost_by_workload.items():
+        proc_cost[i] = row
     limits = np.array([np.inf if specs[w]["latency_ms"] is None else float(specs[w]["latency_ms"])
                        for w in workloads])
     voll = np.array([np.nan if specs[w]["voll"] is None else float(specs[w]["voll"])

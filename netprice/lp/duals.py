@@ -15,9 +15,11 @@ wherever tokens flow, and it comes with the route that decomposes it:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
-import networkx as nx
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse import csgraph
 
 from .build import UNSERVED, _spread, admissible_routes
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK
@@ -71,25 +73,59 @@ def _arc_prices(data, w, site_cost, arc_cost, out):
     if len(sites) == 0:
         return
     # Shortest paths *to* a serving site: search the reversed graph from a
-    # super source whose edges to the sites cost their processing.
-    source = data.n_nodes
-    H = nx.DiGraph()
-    for e, (u, v) in enumerate(zip(data.arc_tail, data.arc_head)):
-        H.add_edge(int(v), int(u), weight=float(arc_cost[e, w]), arc=e)
-    for s in sites:
-        H.add_edge(source, int(s), weight=float(site_cost[s, w]))
-    dist, paths = nx.single_source_dijkstra(H, source, weight="weight")
-    for n, d in dist.items():
-        if n == source:
-            continue
-        path = paths[n]                     # source, site, ..., n
-        if np.isfinite(data.voll[w]) and data.voll[w] < d:
-            continue                        # cheaper to leave it unserved: set below
-        arcs = tuple(H.edges[a, b]["arc"] for a, b in zip(path[1:], path[2:]))[::-1]
-        out.price[n, w] = d
-        out.site[n, w] = path[1]
-        out.path[n][w] = arcs
-        out.route_latency_ms[n, w] = float(data.latency_ms[list(arcs)].sum()) if arcs else 0.0
+    # super source whose edges to the sites cost their processing.  Explicit
+    # zeros of a sparse matrix are edges to scipy's Dijkstra (zero costs are
+    # common), and a DiGraph has no parallel arcs for the matrix to merge.
+    N, E = data.n_nodes, data.n_arcs
+    source = N
+    graph = sp.csr_matrix(
+        (np.concatenate([arc_cost[:, w], site_cost[sites, w]]),
+         (np.concatenate([data.arc_head, np.full(len(sites), source)]),
+          np.concatenate([data.arc_tail, sites]))),
+        shape=(N + 1, N + 1))
+    dist, pred = csgraph.dijkstra(graph, directed=True, indices=source,
+                                  return_predecessors=True)
+    # The arc each node leaves by on its cheapest path (reversed edge pred -> n).
+    arc_key = data.arc_tail * (N + 1) + data.arc_head
+    order = np.argsort(arc_key)
+    reached = np.flatnonzero(np.isfinite(dist[:N]))
+    step = np.full(N, -1, dtype=np.int64)
+    inner = reached[pred[reached] != source]
+    step[inner] = order[np.searchsorted(arc_key[order], inner * (N + 1) + pred[inner])]
+    voll = data.voll[w]
+    if np.isfinite(voll):
+        reached = reached[~(voll < dist[reached])]  # cheaper to leave unserved: set later
+    # Each node's path is its first arc then its predecessor's path: resolve
+    # chains of unresolved nodes from the site end (plain lists: no numpy
+    # scalars in the loop).
+    pred_of, step_of = pred.tolist(), step.tolist()
+    paths, site_of = [None] * N, [-1] * N
+    for n in reached.tolist():
+        chain = []
+        while paths[n] is None:
+            if step_of[n] < 0:
+                paths[n], site_of[n] = (), n
+                break
+            chain.append(n)
+            n = pred_of[n]
+        for m in reversed(chain):
+            before = pred_of[m]
+            paths[m] = (step_of[m],) + paths[before]
+            site_of[m] = site_of[before]
+    reached_paths = [paths[n] for n in reached.tolist()]
+    for n, path in zip(reached.tolist(), reached_paths):
+        out.path[n][w] = path
+    out.site[reached, w] = np.asarray(site_of, dtype=np.int64)[reached]
+    out.price[reached, w] = dist[reached]
+    out.route_latency_ms[reached, w] = _path_sums(reached_paths, data.latency_ms)
+
+
+def _path_sums(paths, values):
+    """Sum of ``values`` over the arcs of each path (a list of tuples of arc indexes)."""
+    lengths = np.fromiter(map(len, paths), dtype=np.int64, count=len(paths))
+    flat = np.fromiter(chain.from_iterable(paths), dtype=np.int64, count=int(lengths.sum()))
+    owner = np.repeat(np.arange(len(paths)), lengths)
+    return np.bincount(owner, weights=values[flat], minlength=len(paths))
 
 
 def _layered_prices(data, lg, w, site_cost, arc_cost, out):
@@ -134,18 +170,21 @@ def _layered_prices(data, lg, w, site_cost, arc_cost, out):
         for _ in range(N):
             if not relax(flat, k):
                 break
-    for n in range(N):
-        if not np.isfinite(value[n, 0]) or choice[n, 0] == -2:
-            continue
+    priced = np.flatnonzero(np.isfinite(value[:, 0]) & (choice[:, 0] != -2))
+    choice_list, head, steps = choice.tolist(), data.arc_head.tolist(), lg.arc_steps.tolist()
+    paths = []
+    for n in priced.tolist():
         node, k, path = n, 0, []
-        while choice[node, k] >= 0:
-            e = choice[node, k]
-            path.append(int(e))
-            node, k = int(data.arc_head[e]), k + int(lg.arc_steps[e])
-        out.price[n, w] = value[n, 0]
+        e = choice_list[node][k]
+        while e >= 0:
+            path.append(e)
+            node, k = head[e], k + steps[e]
+            e = choice_list[node][k]
         out.site[n, w] = node
-        out.path[n][w] = tuple(path)
-        out.route_latency_ms[n, w] = float(data.latency_ms[path].sum()) if path else 0.0
+        out.path[n][w] = path = tuple(path)
+        paths.append(path)
+    out.price[priced, w] = value[priced, 0]
+    out.route_latency_ms[priced, w] = _path_sums(paths, data.latency_ms)
     out.layer_values[w] = value
 
 
@@ -193,19 +232,32 @@ def compute_prices(data, routes, lp, y, x=None) -> Prices:
     if x is not None:
         cols = np.flatnonzero((lp.col_kind == UNSERVED) & (x > 0))
         unserved[lp.col_node[cols], lp.col_workload[cols]] = True
-    for n in range(N):
-        for w in range(W):
-            site = out.site[n, w]
-            if np.isfinite(data.voll[w]) and (data.voll[w] < out.price[n, w] or unserved[n, w]):
-                out.price[n, w] = data.voll[w]
-                out.parts[n, w] = (0.0, 0.0, 0.0, 0.0, data.voll[w])
-                out.site[n, w] = -1
-                out.path[n][w] = ()
-                out.route_latency_ms[n, w] = np.nan
-            elif site >= 0:
-                arcs = list(out.path[n][w])
-                out.parts[n, w] = (data.proc_cost[site, w],
-                                   data.intensity[w] * scarcity[site],
-                                   transport[arcs, w].sum(), congestion[arcs, w].sum(), 0.0)
+    voll = np.broadcast_to(data.voll[None, :], (N, W))
+    # Priced at the value of lost load where that is cheaper than any route,
+    # or where the primal leaves demand unserved (a route may cost as much).
+    at_voll = np.isfinite(voll) & ((voll < out.price) | unserved)
+    for n, w in zip(*np.nonzero(at_voll)):
+        out.path[n][w] = ()
+    out.price[at_voll] = voll[at_voll]
+    out.site[at_voll] = -1
+    out.route_latency_ms[at_voll] = np.nan
+    out.parts[at_voll] = 0.0
+    out.parts[at_voll, PARTS.index("unserved")] = voll[at_voll]
+    # Everywhere else a route sets the price: decompose it along that route.
+    routed = (out.site >= 0) & ~at_voll
+    paths = [p for row in out.path for p in row]
+    workload = np.tile(np.arange(W), N)
+    lengths = np.fromiter(map(len, paths), dtype=np.int64, count=N * W)
+    flat = np.fromiter(chain.from_iterable(paths), dtype=np.int64, count=int(lengths.sum()))
+    owner = np.repeat(np.arange(N * W), lengths)
+    along = [np.bincount(owner, weights=table[flat, workload[owner]],
+                         minlength=N * W).reshape(N, W) for table in (transport, congestion)]
+    site = np.where(routed, out.site, 0)
+    cols = np.broadcast_to(np.arange(W)[None, :], (N, W))
+    out.parts[routed, 0] = data.proc_cost[site, cols][routed]
+    out.parts[routed, 1] = (data.intensity[None, :] * scarcity[site])[routed]
+    out.parts[routed, 2] = along[0][routed]
+    out.parts[routed, 3] = along[1][routed]
+    out.parts[routed, 4] = 0.0
     out.price[~np.isfinite(out.price)] = np.nan
     return out

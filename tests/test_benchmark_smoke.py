@@ -1,0 +1,45 @@
+"""Smoke test of the scale benchmark: ``benchmarks/run.py --quick`` prints its table.
+
+Runs the script as a user would, in a subprocess, on Abilene only (the copy
+in ``tests/data/zoo``), one measurement per cell: a few seconds (most of it
+importing PyPSA when it is installed).  It checks that the script runs end
+to end and prints a table with netprice's phases for both cases -- not the
+timings, which depend on the machine.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "run.py"
+ZOO = ROOT / "tests" / "data" / "zoo"
+
+
+def test_quick_run_prints_a_table(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--zoo", str(ZOO), "--plain", "--json", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("network"))
+    for column in ("rows", "nnz", "validate", "build", "solve", "prices+verify", "tables",
+                   "end to end", "overhead", "peak MiB", "PyPSA e2e"):
+        assert column in header, column
+    rows = [line.split() for line in lines if line.startswith("Abilene")]
+    assert [r[3] for r in rows] == ["1", "4"], proc.stdout
+    assert all(r[1] == "11" for r in rows)
+    assert out.exists() and '"network": "Abilene"' in out.read_text()
+
+
+def test_quick_does_not_need_the_shared_zoo(tmp_path):
+    """--quick falls back to tests/data/zoo when --zoo has no Abilene."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--zoo", str(tmp_path), "--no-pypsa",
+         "--cases", "1", "--plain"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert any(line.startswith("Abilene") for line in proc.stdout.splitlines())
