@@ -77,6 +77,16 @@ def _slack_to_sites(H, site_budget, n_nodes):
     return slack
 
 
+def exact_slack(data, site_budget):
+    """``slack[v]``: how late a token may be at v and still reach a site in time (ms).
+
+    ``site_budget[s]`` is the latency a route may take to end at site s
+    (-inf where s cannot serve); negative slack means no site is reachable.
+    """
+    return _slack_to_sites(_latency_graph(data), np.asarray(site_budget, dtype=float),
+                           data.n_nodes)
+
+
 def _depth_first(adjacency, origin, slack, site_budget, limit):
     """All simple paths from ``origin`` ending at a site within its budget.
 
