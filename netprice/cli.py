@@ -88,7 +88,7 @@ def cli():
 @click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML price map here.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Write CSV tables and an annotated GeoJSON into this folder.")
+              help="Write CSV tables, PNG charts and an annotated GeoJSON into this folder.")
 @click.option("--parquet", is_flag=True, help="Also write the tables as Parquet.")
 @click.option("--solver", type=click.Choice(["glop", "highs", "highs-ipm"]), default="glop",
               show_default=True, help="LP solver (prices are verified with any).")
@@ -133,6 +133,29 @@ def _tables(results, annotated, out, parquet):
     files[out / "summary.json"] = json.dumps(
         {m: {**r.summary(), "settlement": r.settlement, "checks": r.checks}
          for m, r in results.items()}, indent=2, default=float)
+    files.update(_plots(results, out))
+    return files
+
+
+def _plots(results, out):
+    """PNG charts of the results: rents and merit order per mode, modes side by side."""
+    import io
+
+    from . import plots
+
+    def png(figure):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=120)
+        return buffer.getvalue()
+
+    files = {}
+    for mode, res in results.items():
+        suffix = f"_{mode}" if len(results) > 1 else ""
+        files[out / f"rents{suffix}.png"] = png(plots.rent_plot(res))
+        files[out / f"merit_order{suffix}.png"] = png(plots.merit_order_plot(res))
+    if {"baseline", "transfer"} <= set(results):
+        files[out / "modes.png"] = png(plots.mode_comparison_plot(results["baseline"],
+                                                                  results["transfer"]))
     return files
 
 

@@ -35,7 +35,8 @@ def test_clear_both_modes_prints_summary_and_writes_tables(market_file, tmp_path
     assert "baseline" in result.stdout and "transfer" in result.stdout
     assert "Saturated links" in result.stdout
     for name in ("prices_baseline.csv", "links_transfer.csv", "routes_transfer.csv",
-                 "annotated_transfer.geojson", "summary.json"):
+                 "annotated_transfer.geojson", "summary.json", "modes.png",
+                 "rents_transfer.png", "merit_order_baseline.png"):
         assert (out / name).exists(), name
     summary = json.loads((out / "summary.json").read_text())
     assert summary["transfer"]["status"] == "OPTIMAL"
