@@ -195,6 +195,22 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=None,
     solved = time.perf_counter()
     prices = compute_prices(data, routes, lp, solution.y, solution.x)
     stats = {
+        **lp_stats(data, routes, layers, lp, solution, formulation, quantum_ms),
+        "route_seconds": routed - start,
+        "build_seconds": built - routed,
+        "link_ids": {(u, v): G.edges[u, v].get("link", f"{u}-{v}") for u, v in data.arcs},
+    }
+    result = MarketResult(data, routes, lp, solution, prices, stats)
+    if verify:
+        result.verify()
+    stats["total_seconds"] = time.perf_counter() - start
+    stats["price_seconds"] = stats["total_seconds"] - (solved - start)
+    return result
+
+
+def lp_stats(data, routes, layers, lp, solution, formulation, quantum_ms) -> dict:
+    """What ``result.stats`` says of the LP and its solve (sizes, scaling, solver)."""
+    return {
         "formulation": formulation,
         "quantum_ms": quantum_ms,
         "layers": {data.workloads[w]: lg.n_layers for w, lg in layers.items()},
@@ -207,17 +223,8 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=None,
         "flow_unit_tokens_per_s": lp.scaling.flow_unit,
         "cost_unit_per_mtok": lp.scaling.cost_unit,
         "coefficient_range": _coefficient_range(lp),
-        "route_seconds": routed - start,
-        "build_seconds": built - routed,
         "solve_seconds": solution.solve_seconds,
-        "link_ids": {(u, v): G.edges[u, v].get("link", f"{u}-{v}") for u, v in data.arcs},
     }
-    result = MarketResult(data, routes, lp, solution, prices, stats)
-    if verify:
-        result.verify()
-    stats["total_seconds"] = time.perf_counter() - start
-    stats["price_seconds"] = stats["total_seconds"] - (solved - start)
-    return result
 
 
 def _coefficient_range(lp):

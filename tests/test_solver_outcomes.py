@@ -32,38 +32,37 @@ def test_time_limit_raises_instead_of_pricing(us5):
     assert "time_limit" in str(info.value)
 
 
-def test_wrong_duals_fail_verification(us5):
-    """verify() is not a rubber stamp: a perturbed price is caught."""
+@pytest.fixture
+def solved(us5):
+    """The us5 LP, its solution and its verified prices."""
     data = compile_market(us5, "transfer")
     routes = enumerate_routes(data)
     lp = build_lp(data, routes)
     solution = solve_lp(lp)
     prices = compute_prices(data, routes, lp, solution.y, solution.x)
     check(lp, solution.x, reported_duals(lp, prices), prices)
+    return lp, solution, prices
+
+
+def test_wrong_duals_fail_verification(solved):
+    """verify() is not a rubber stamp: a perturbed price is caught."""
+    lp, solution, prices = solved
     prices.price[0, 0] *= 1.01
     with pytest.raises(VerificationError) as info:
         check(lp, solution.x, reported_duals(lp, prices), prices)
     assert "strong duality" in str(info.value) or "dual feasibility" in str(info.value)
 
 
-def test_perturbed_rent_fails_verification(us5):
-    data = compile_market(us5, "transfer")
-    routes = enumerate_routes(data)
-    lp = build_lp(data, routes)
-    solution = solve_lp(lp)
-    prices = compute_prices(data, routes, lp, solution.y, solution.x)
+def test_perturbed_rent_fails_verification(solved):
+    lp, solution, prices = solved
     saturated = np.flatnonzero(prices.rent > 0)[0]
     prices.rent[saturated] *= 0.9
     with pytest.raises(VerificationError):
         check(lp, solution.x, reported_duals(lp, prices), prices)
 
 
-def test_infeasible_primal_is_caught(us5):
-    data = compile_market(us5, "transfer")
-    routes = enumerate_routes(data)
-    lp = build_lp(data, routes)
-    solution = solve_lp(lp)
-    prices = compute_prices(data, routes, lp, solution.y, solution.x)
+def test_infeasible_primal_is_caught(solved):
+    lp, solution, prices = solved
     x = solution.x.copy()
     x[np.argmax(x)] *= 1.5
     with pytest.raises(VerificationError) as info:

@@ -457,7 +457,7 @@ class ReusableMarket:
     def _solve(self, H, data, change, *, base=False, start=None):
         """Solve the base LP (``change`` None) or a change of it; price, verify, wrap."""
         from ..diagnose import Diagnosis, _aggregates, unroutable_demand
-        from ..market import _coefficient_range
+        from ..market import lp_stats
         from ..result import MarketResult
 
         start = time.perf_counter() if start is None else start
@@ -506,20 +506,9 @@ class ReusableMarket:
         _close_dead_layers(prices)
         removed = [] if change is None else [data.arcs[e] for e in change.removed_arcs]
         stats = {
-            "formulation": self.formulation,
-            "quantum_ms": self.quantum_ms,
-            "layers": {data.workloads[w]: lg.n_layers for w, lg in self.layers.items()},
-            "solver": solution.solver,
-            "rows": view_lp.shape[0],
-            "columns": view_lp.shape[1],
-            "nonzeros": int(view_lp.matrix.nnz),
-            "routes": len(view_routes),
-            "truncated_pairs": len(view_routes.truncated),
-            "flow_unit_tokens_per_s": lp.scaling.flow_unit,
-            "cost_unit_per_mtok": lp.scaling.cost_unit,
-            "coefficient_range": _coefficient_range(view_lp),
+            **lp_stats(data, view_routes, self.layers, view_lp, solution, self.formulation,
+                       self.quantum_ms),
             **(self.build_seconds if base else {"route_seconds": 0.0, "build_seconds": 0.0}),
-            "solve_seconds": solution.solve_seconds,
             "link_ids": self.link_ids,
             "reused": not base,
             "warm_start": (not base) and solver == "glop" and self.warm_start,
