@@ -106,7 +106,14 @@ def clear(file, mode, map_path, out, parquet, solver, as_json):
 
     G = read_geojson(file)
     modes = ["baseline", "transfer"] if mode == "both" else [mode]
-    results = {m: clear_market(G, mode=m, solver=solver) for m in modes}
+    from rich.console import Console
+
+    # A spinner on stderr while large networks clear; stdout stays clean for --json.
+    with Console(stderr=True).status(f"clearing {file.name}") as status:
+        results = {}
+        for m in modes:
+            status.update(f"clearing {file.name} ({m} mode, {G.number_of_nodes()} nodes)")
+            results[m] = clear_market(G, mode=m, solver=solver)
     annotated = {m: annotate(G, res) for m, res in results.items()}
     outputs = {}
     if out is not None:
