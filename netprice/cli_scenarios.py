@@ -77,6 +77,8 @@ def _executor_options(fn):
                      show_default=True, help="Token-equivalent baseline or transfer-aware."),
         click.option("--seed", type=int, default=0, show_default=True,
                      help="Seed of the synthesised market when FILE is GraphML."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="Print the per-scenario table as JSON (for scripts) instead."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -175,6 +177,14 @@ def _print_table(frame, title, note, *, first="scenario", note_failures=True):
             console.print(f"... and {len(failed) - 5} more not optimal (see the tables)")
 
 
+def _print_json(file, frame, written):
+    import json
+
+    records = json.loads(frame.to_json(orient="records", default_handler=str))
+    click.echo(json.dumps({"file": str(file), "scenarios": records, "written": written},
+                          indent=2))
+
+
 @click.command("sweep")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--param", "parameter", required=True, metavar="PARAMETER",
@@ -185,7 +195,7 @@ def _print_table(frame, title, note, *, first="scenario", note_failures=True):
 @_executor_options
 @_guard
 def sweep_command(file, parameter, values, workers, scheduler, out, resume, reuse, progress,
-                  solver, mode, seed):
+                  solver, mode, seed, as_json):
     """Clear FILE once per value of a parameter; tabulate prices and costs.
 
     FILE is a netprice GeoJSON (or a Topology Zoo GraphML, synthesised with
@@ -222,6 +232,9 @@ def sweep_command(file, parameter, values, workers, scheduler, out, resume, reus
         files = table_files({"sweep": tables.prices, "sweep_summary": tables.summary}, out)
         _write_all(files)
         written = [str(p) for p in files]
+    if as_json:
+        _print_json(file, tables.summary, written)
+        return
     counts = tables.summary["status"].value_counts().to_dict()
     _print_table(tables.summary, f"netprice sweep: {file.name} ({parameter})",
                  f"{len(tables.summary)} scenarios ({_counts(counts)}); changes against "
@@ -243,7 +256,7 @@ def sweep_command(file, parameter, values, workers, scheduler, out, resume, reus
 @_executor_options
 @_guard
 def contingency_command(file, elements, top, plot, draw_map, workers, scheduler, out, resume,
-                        reuse, progress, solver, mode, seed):
+                        reuse, progress, solver, mode, seed, as_json):
     """N-1 contingency of FILE: each link and each compute site out in turn.
 
     A link outage removes the link (both directions); a site outage sets
@@ -275,6 +288,9 @@ def contingency_command(file, elements, top, plot, draw_map, workers, scheduler,
                                     mode=mode, solver=solver)
         _write_all(files)
         written = [str(p) for p in files]
+    if as_json:
+        _print_json(file, ranking, written)
+        return
     counts = ranking["status"].value_counts().to_dict()
     _print_table(ranking.head(top), f"netprice contingency: {file.name}",
                  f"{len(ranking)} outages ({_counts(counts)}), worst first; changes against the "

@@ -90,3 +90,19 @@ def test_help_lists_examples():
     result = run("clear", "--help")
     assert result.returncode == 0
     assert "Examples" in result.stdout and "--mode" in result.stdout
+
+
+@pytest.mark.parametrize("command", [
+    ["sweep", "--param", "latency_ms:chat", "--values", "50,1"],
+    ["contingency", "--elements", "links"],
+])
+def test_scenario_commands_print_json(market_file, command):
+    result = run(command[0], market_file, *command[1:], "--no-progress", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    statuses = {row["status"] for row in doc["scenarios"]}
+    assert statuses <= {"OPTIMAL", "INFEASIBLE"} and statuses
+    if command[0] == "sweep":
+        # At 1 ms B's chat cannot reach the cheap site A: B serves it at 50 $/Mtok.
+        tight = next(row for row in doc["scenarios"] if row["value"] == 1)
+        assert tight["status"] == "OPTIMAL" and tight["cost_change"] > 0
