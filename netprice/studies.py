@@ -106,14 +106,17 @@ def merit_order(res, workload=None) -> pd.DataFrame:
     intensity``); with ``workload`` given and per-workload costs, that
     workload's costs are used instead.
     """
-    nodes = res.nodes[res.nodes["capacity"] > 0].copy()
+    from .plots import merit_order_table
+
+    nodes = res.nodes.copy()
     if workload is not None:
         cost = res.prices.xs(workload, level="workload")["processing"]
         nodes["cost"] = cost.reindex(nodes.index)
-    nodes = nodes.sort_values(["cost", "capacity"], kind="stable")
-    nodes["cumulative_capacity"] = nodes["capacity"].cumsum()
-    nodes["marginal_cost"] = nodes["cost"] + nodes["scarcity"]
-    return nodes[["cost", "capacity", "cumulative_capacity", "compute_used", "utilisation",
+    order = merit_order_table(nodes)
+    order["cumulative_capacity"] = order["end"]
+    order["utilisation"] = nodes["utilisation"].reindex(order.index)
+    order["marginal_cost"] = order["cost"] + order["scarcity"]
+    return order[["cost", "capacity", "cumulative_capacity", "compute_used", "utilisation",
                   "scarcity", "marginal_cost"]]
 
 
