@@ -389,3 +389,14 @@ def test_imported_markets_clear(imported, name):
     market = pytest.importorskip("netprice.market")
     res = market.clear_market(imported[name], mode="transfer")
     assert res.status == "OPTIMAL"
+
+
+def test_geojson_given_as_graphml_points_to_read_geojson(tmp_path):
+    import netprice as npx
+    from netprice.io.graphml import read_graphml
+
+    path = tmp_path / "us5.graphml"
+    path.write_text(npx.dataset_path("us5").read_text())
+    with pytest.raises(npx.ValidationError) as info:
+        read_graphml(path)
+    assert "is JSON, not GraphML" in str(info.value) and "read_geojson" in str(info.value)

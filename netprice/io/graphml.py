@@ -148,10 +148,24 @@ def _spherical_mean(points):
             round(math.degrees(math.asin(max(-1.0, min(1.0, z)))), 6))
 
 
+def _looks_like_json(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return head[:1] in (b"{", b"[")
+
+
 def _load(path: Path):
     try:
         return nx.read_graphml(path)
     except ET.ParseError as err:
+        if _looks_like_json(path):
+            raise ValidationError(
+                "is JSON, not GraphML XML", file=path,
+                fix="read a netprice GeoJSON topology with netprice.read_geojson "
+                    "(netprice clear FILE)") from None
         raise ValidationError(
             f"is not well-formed XML ({err})", file=path,
             fix="a Topology Zoo file is GraphML XML; check that the file is complete") from None
