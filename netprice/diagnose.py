@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .lp.build import build_lp
+from .lp.build import UNSERVED, build_lp
 from .lp.solve import solve_lp
 from .routes import _latency_graph
 
@@ -144,10 +144,7 @@ def elastic_diagnosis(data, routes, *, layers=None, solver="glop") -> Diagnosis:
     solution = solve_lp(lp, solver=solver)
     if solution.status != "OPTIMAL":  # pragma: no cover - an elastic LP is always feasible
         return Diagnosis(data.mode, aggregate_need=need, aggregate_capacity=capacity)
-    tokens = lp.scaling.tokens(solution.x)
-    unmet = np.zeros((data.n_nodes, data.n_workloads))
-    cols = np.flatnonzero(lp.col_kind == 3)
-    np.add.at(unmet, (lp.col_node[cols], lp.col_workload[cols]), tokens[cols])
+    unmet = lp.node_workload_totals(lp.scaling.tokens(solution.x), [UNSERVED])
     index = pd.MultiIndex.from_product([data.nodes, data.workloads], names=["node", "workload"])
     unmet_frame = pd.DataFrame({"demand": data.demand.ravel(), "unmet": unmet.ravel()},
                                index=index)

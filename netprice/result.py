@@ -91,19 +91,11 @@ class MarketResult:
     @cached_property
     def _served(self) -> np.ndarray:
         """(N, W) tokens/s processed at each node."""
-        data, lp, x = self._data, self._lp, self._tokens
-        served = np.zeros((data.n_nodes, data.n_workloads))
-        cols = np.flatnonzero((lp.col_kind == ROUTE) | (lp.col_kind == SERVE))
-        np.add.at(served, (lp.col_node[cols], lp.col_workload[cols]), x[cols])
-        return served
+        return self._lp.node_workload_totals(self._tokens, [ROUTE, SERVE])
 
     @cached_property
     def _unserved(self) -> np.ndarray:
-        data, lp, x = self._data, self._lp, self._tokens
-        unserved = np.zeros((data.n_nodes, data.n_workloads))
-        cols = np.flatnonzero(lp.col_kind == UNSERVED)
-        np.add.at(unserved, (lp.col_node[cols], lp.col_workload[cols]), x[cols])
-        return unserved
+        return self._lp.node_workload_totals(self._tokens, [UNSERVED])
 
     # -- tables ---------------------------------------------------------------
     @cached_property

@@ -20,7 +20,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import ValidationError
-from ..graph import add_link, add_site, empty_network
+from ..graph import add_link, empty_network
 from ..schema import SCHEMA_VERSION
 from ..validate import check_number, validate
 

@@ -59,6 +59,17 @@ class LPModel:
     def shape(self):
         return self.matrix.shape
 
+    def node_workload_totals(self, values, kinds) -> np.ndarray:
+        """(N, W) sums of ``values`` over the columns of the given kinds, by node and workload.
+
+        ``col_node`` is the serving node of route and serve columns and the
+        origin of unserved ones, so this gives service or unmet demand.
+        """
+        total = np.zeros((self.n_nodes, self.n_workloads))
+        cols = np.flatnonzero(np.isin(self.col_kind, kinds))
+        np.add.at(total, (self.col_node[cols], self.col_workload[cols]), values[cols])
+        return total
+
     def demand_row(self, node, workload):
         return node * self.n_workloads + workload
 

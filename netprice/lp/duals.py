@@ -76,7 +76,7 @@ def _arc_prices(data, w, site_cost, arc_cost, out):
     # super source whose edges to the sites cost their processing.  Explicit
     # zeros of a sparse matrix are edges to scipy's Dijkstra (zero costs are
     # common), and a DiGraph has no parallel arcs for the matrix to merge.
-    N, E = data.n_nodes, data.n_arcs
+    N = data.n_nodes
     source = N
     graph = sp.csr_matrix(
         (np.concatenate([arc_cost[:, w], site_cost[sites, w]]),
@@ -194,7 +194,7 @@ def compute_prices(data, routes, lp, y, x=None) -> Prices:
     Where the primal ``x`` leaves demand unserved, the price is the value of
     lost load and is decomposed as such (a route may cost exactly as much).
     """
-    N, W, E = data.n_nodes, data.n_workloads, data.n_arcs
+    N, W = data.n_nodes, data.n_workloads
     s = lp.scaling
     scarcity = np.zeros(N)
     block = lp.blocks["compute"]
@@ -228,10 +228,8 @@ def compute_prices(data, routes, lp, y, x=None) -> Prices:
 
     transport = data.transport_per_mtok()
     congestion = congestion_per_mtok(data, rent)
-    unserved = np.zeros((N, W), dtype=bool)
-    if x is not None:
-        cols = np.flatnonzero((lp.col_kind == UNSERVED) & (x > 0))
-        unserved[lp.col_node[cols], lp.col_workload[cols]] = True
+    unserved = (lp.node_workload_totals(x, [UNSERVED]) > 0 if x is not None
+                else np.zeros((N, W), dtype=bool))
     voll = np.broadcast_to(data.voll[None, :], (N, W))
     # Priced at the value of lost load where that is cheaper than any route,
     # or where the primal leaves demand unserved (a route may cost as much).
