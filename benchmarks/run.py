@@ -131,10 +131,10 @@ def _worker_netprice(G, settings, quick=False):
                 phases[phase] = phases.get(phase, 0.0) + time.perf_counter() - start
         return wrapper
 
-    # Routes or layers: prepare_routes where clear_market has it (it calls
-    # enumerate_routes and layer_graph), else those two.
-    steps = ["prepare_routes"] if hasattr(market, "prepare_routes") else [
-        "enumerate_routes", "layer_graph"]
+    # Routes or layers: the step that makes them, whichever this checkout
+    # of netprice has (formulate, prepare_routes, or its two parts).
+    steps = next(([name] for name in ("formulate", "prepare_routes") if hasattr(market, name)),
+                 ["enumerate_routes", "layer_graph"])
     for name, phase in (("_validate", "validate"), ("compile_market", "compile"),
                         *((step, "compile") for step in steps),
                         ("build_lp", "build"), ("unroutable_demand", "build"),

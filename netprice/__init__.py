@@ -6,8 +6,9 @@ scarcity rents and link congestion rents.  See README.md.
 
 The data flow, module by module::
 
-    io.geojson / io.graphml -> validate -> routes | lp.layers -> lp.build
-      -> lp.solve -> lp.duals -> verify -> result -> annotate -> maps / plots
+    io.geojson / io.graphml -> validate -> Market: lp.data -> lp.formulation
+      (lp.routes | lp.layers) -> lp.build (lp.blocks) -> lp.solve -> lp.duals
+      -> lp.verify -> result -> annotate -> maps / plots
 """
 
 from .annotate import annotate
@@ -23,7 +24,7 @@ from .errors import (
 from .graph import add_link, add_site, empty_network, serving_sites
 from .io.geodataframes import from_geodataframes, to_geodataframes
 from .io.geojson import read_geojson, write_geojson
-from .market import clear_market
+from .market import Market, clear_market
 from .result import MarketResult
 from .scenarios import Scenario
 from .sweep import sweep
@@ -34,7 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "read_geojson", "write_geojson", "read_graphml", "to_geodataframes", "from_geodataframes",
     "empty_network", "add_site", "add_link", "serving_sites", "validate",
-    "clear_market", "MarketResult", "annotate", "price_map", "sweep", "Scenario",
+    "Market", "clear_market", "MarketResult", "annotate", "price_map", "sweep", "Scenario",
     "Diagnosis", "NetpriceError", "ValidationError", "InfeasibleMarket", "SolverError",
     "VerificationError", "dataset_path", "list_datasets",
 ]

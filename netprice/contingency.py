@@ -6,7 +6,7 @@ demand) -- and ranks the outages by how much they move prices.  It runs
 serially, on a local Dask cluster (``workers=N``) or on a running Dask
 scheduler (``scheduler="tcp://HOST:PORT"``) with identical results
 (:mod:`netprice.distributed`), reuses the base LP across outages
-(:mod:`netprice.lp.reuse`), and records an outage that leaves the market
+(:meth:`netprice.Market.resolve`), and records an outage that leaves the market
 infeasible with its diagnosis instead of raising.
 
 Outputs (with ``out=``, or ``netprice contingency FILE --out DIR``):

@@ -14,15 +14,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .lp.build import UNSERVED, build_lp
+from .lp.blocks import UNSERVED
+from .lp.build import build_lp
+from .lp.paths import cheapest_to_targets
 from .lp.solve import solve_lp
-from .routes import _latency_graph
 
-__all__ = ["Diagnosis", "unroutable_demand", "elastic_diagnosis"]
+__all__ = ["Diagnosis", "unroutable_demand", "elastic_diagnosis", "aggregates"]
 
 
 @dataclass
@@ -102,38 +102,43 @@ class Diagnosis:
         }
 
 
-def _aggregates(data):
+def aggregates(data):
+    """Aggregate compute need and capacity, reference tokens/s."""
     return float((data.demand @ data.intensity).sum()), float(data.capacity.sum())
 
 
 def unroutable_demand(data, lp) -> pd.DataFrame:
     """(node, workload) pairs whose demand row has no column: no admissible route."""
-    block = lp.blocks["demand"]
-    has_column = np.diff(lp.matrix.indptr)[block] > 0
+    has_column = np.diff(lp.matrix.indptr)[lp.rows["demand"]] > 0
     need = data.demand.ravel() > 0
     missing = np.flatnonzero(need & ~has_column)
     if len(missing) == 0:
         return pd.DataFrame()
-    H = _latency_graph(data)
+    nearest = {}
     records = []
     for k in missing:
         n, w = divmod(int(k), data.n_workloads)
-        dist = nx.single_source_dijkstra_path_length(H, n, weight="latency")
-        best, best_ms = None, np.inf
-        for s in np.flatnonzero(data.can_serve[:, w]):
-            if s in dist and dist[s] + data.proc_latency_ms[s, w] < best_ms:
-                best, best_ms = int(s), dist[s] + data.proc_latency_ms[s, w]
+        if w not in nearest:
+            sites = np.flatnonzero(data.can_serve[:, w])
+            paths = cheapest_to_targets(data.arc_tail, data.arc_head, data.latency_ms, sites,
+                                        data.proc_latency_ms[sites, w], data.n_nodes)
+            reached = np.flatnonzero(np.isfinite(paths.cost))
+            site = np.full(data.n_nodes, -1, dtype=np.int64)
+            site[reached] = paths.target_of(reached)
+            nearest[w] = (paths.cost, site)
+        cost, site = nearest[w]
+        best = None if site[n] < 0 else int(site[n])
         records.append({"node": data.nodes[n], "workload": data.workloads[w],
                         "demand": data.demand[n, w],
                         "latency_limit_ms": data.latency_limit_ms[w],
                         "nearest_site": None if best is None else data.nodes[best],
-                        "nearest_latency_ms": best_ms if best is not None else np.nan})
+                        "nearest_latency_ms": float(cost[n]) if best is not None else np.nan})
     return pd.DataFrame(records).set_index(["node", "workload"])
 
 
 def elastic_diagnosis(data, routes, *, layers=None, solver="glop") -> Diagnosis:
     """Diagnose an infeasible market by minimising its unmet demand."""
-    need, capacity = _aggregates(data)
+    need, capacity = aggregates(data)
     elastic = dataclasses.replace(
         data,
         proc_cost=np.zeros_like(data.proc_cost),
@@ -153,13 +158,13 @@ def elastic_diagnosis(data, routes, *, layers=None, solver="glop") -> Diagnosis:
     # Dual of a capacity row in the elastic LP: unmet tokens one more unit would serve.
     records = []
     y = solution.y
-    block = lp.blocks["compute"]
+    block = lp.rows["compute"]
     value = -y[block] * lp.row_scale[block]
     for n, v in zip(lp.compute_nodes, value):
         if v > 1e-9:
             records.append({"kind": "compute", "element": data.nodes[n],
                             "capacity": data.capacity[n], "marginal_service": float(v)})
-    block = lp.blocks["link"]
+    block = lp.rows["link"]
     value = -y[block] * lp.row_scale[block] * lp.scaling.flow_unit
     for e, v in enumerate(value):
         if v > 1e-9:

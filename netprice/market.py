@@ -1,109 +1,407 @@
-"""``clear_market``: validate, enumerate routes, build, solve, price, verify."""
+"""The market: validate and compile once, hold the built LP, solve and re-solve it.
+
+:class:`Market` is the one pipeline every clearing goes through::
+
+    validate -> compile -> formulate (routes | layers) -> build LP from blocks
+      -> solve -> prices from duals -> verify -> MarketResult
+
+``Market(G).solve()`` is :func:`clear_market`; ``Market.resolve(change)``
+writes a changed market (an outage, a scaled capacity, new costs ...) into
+the same LP and re-solves it warm from the base basis, which is what sweeps
+and contingency studies use; ``Market.add_columns(routes)`` appends route
+columns without rebuilding.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
 
+import networkx as nx
 import numpy as np
 
-from .diagnose import Diagnosis, _aggregates, elastic_diagnosis, unroutable_demand
-from .errors import InfeasibleMarket
-from .lp.build import build_lp
+from .diagnose import Diagnosis, aggregates, elastic_diagnosis, unroutable_demand
+from .errors import InfeasibleMarket, SolverError, VerificationError
+from .lp.build import append_columns, build_lp
+from .lp.change import LPChange, NeedsRebuild, describe_change
 from .lp.cycles import cancel_circulations
 from .lp.data import compile_market
 from .lp.duals import compute_prices
-from .lp.layers import layer_graph
-from .lp.solve import solve_lp
+from .lp.formulation import formulate
+from .lp.routes import DEFAULT_MAX_ROUTES_PER_PAIR
+from .lp.solve import GlopSession, solve_lp
 from .result import MarketResult
-from .routes import DEFAULT_MAX_ROUTES_PER_PAIR, LATENCY_SLACK_MS, enumerate_routes, exact_slack
 from .validate import validate as _validate
 
-__all__ = ["clear_market"]
+__all__ = ["Market", "clear_market"]
 
 
-#: On networks up to this many nodes "auto" always enumerates routes.
-AUTO_ROUTE_MAX_NODES = 40
-#: Above it, "auto" still enumerates when the routes number at most this
-#: (larger enumerations cost more Python time than the layered LP saves).
-AUTO_ROUTE_BUDGET = 20_000
-#: The layered formulation's default quantum: 0.1 ms, or 1/40 of the
-#: tightest latency limit when that is finer; refined (halved, at most
-#: QUANTUM_REFINEMENTS times) while rounding alone cuts demand off.
-DEFAULT_QUANTUM_MS = 0.1
-QUANTUM_SHARE_OF_LIMIT = 1 / 40
-QUANTUM_REFINEMENTS = 4
+class Market:
+    """A market compiled once into its LP, solved and re-solved on demand.
 
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        A network of the graph contract (:func:`netprice.read_geojson`,
+        :func:`netprice.read_graphml` or built with :func:`netprice.add_site`).
+    mode : {"transfer", "baseline"}
+        ``"transfer"``: each workload moves its own ``bytes_per_token``;
+        ``"baseline"``: every token counts ``token_bytes`` on links.
+    formulation : {"auto", "route", "layered"}
+        How latency limits enter the LP (see :func:`clear_market`).
+    quantum_ms : float, optional
+        Latency step of the layered formulation.
+    solver : {"glop", "highs", "highs-ipm"}
+        LP solver; prices are verified whichever is used.
+    max_routes_per_pair : int
+        Cap on enumerated routes per (origin, site) pair, shortest first.
+    time_limit, iteration_limit : optional
+        Solver limits; a solve they stop raises SolverError.
+    verify : bool
+        Run the KKT checks on every solve (default True).
+    validate : bool
+        Check the graph contract first (default True).
+    warm_start : bool
+        Re-solve changes with GLOP warm-started from the base basis
+        (default); False solves each from scratch (to measure what the
+        warm start buys).  Other solvers always solve cold.
 
-def default_quantum(data):
-    """0.1 ms, or 1/40 of the tightest latency limit when that is finer.
+    Attributes
+    ----------
+    data : MarketData
+        The compiled market.
+    formulation : netprice.lp.formulation.Formulation
+        Routes or layered graphs the LP uses.
+    lp : netprice.lp.build.LPModel
+        The LP, assembled from named blocks.
 
-    Each arc's latency is rounded up to the quantum, so a route of h hops
-    may lose up to h quanta of its budget.  Measured on Kdl (754 nodes):
-    0.125 ms raises the objective by 0.033 % over 0.025 ms and clears 20x
-    faster; 0.2 ms cuts demand off.
+    Examples
+    --------
+    >>> import netprice as npx
+    >>> G = npx.empty_network({"chat": {"latency_ms": 50, "bytes_per_token": 8}})
+    >>> npx.add_site(G, "A", -100.0, 40.0, capacity=1e6, cost=10.0)
+    >>> npx.add_site(G, "B", -95.0, 40.0, capacity=1e6, cost=50.0, demand={"chat": 5e5})
+    >>> npx.add_link(G, "A", "B", bandwidth_gbps=0.016)
+    >>> market = npx.Market(G)
+    >>> market.solve().prices["price"].round(6).to_dict()
+    {('A', 'chat'): 10.0, ('B', 'chat'): 50.0}
+    >>> from netprice.scenarios import Scenario
+    >>> res = market.resolve(Scenario("wider", "bandwidth:A-B", 0.04))
+    >>> res.stats["reused"], res.prices["price"].round(6).to_dict()
+    (True, {('A', 'chat'): 10.0, ('B', 'chat'): 10.0})
     """
-    limits = data.latency_limit_ms[np.isfinite(data.latency_limit_ms)]
-    if limits.size == 0:
-        return DEFAULT_QUANTUM_MS
-    return min(DEFAULT_QUANTUM_MS, float(limits.min()) * QUANTUM_SHARE_OF_LIMIT)
+
+    def __init__(self, G, mode="transfer", *, formulation="auto", quantum_ms=None,
+                 solver="glop", max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
+                 time_limit=None, iteration_limit=None, verify=True, validate=True,
+                 warm_start=True):
+        self._started = time.perf_counter()
+        if validate:
+            _validate(G)
+        self.G = G
+        self.mode = mode
+        self.options = {"formulation": formulation, "quantum_ms": quantum_ms, "solver": solver,
+                        "max_routes_per_pair": max_routes_per_pair, "time_limit": time_limit,
+                        "iteration_limit": iteration_limit, "verify": verify,
+                        "validate": validate}
+        self.warm_start = bool(warm_start) and solver == "glop"
+        self.data = compile_market(G, mode)
+        self.formulation = formulate(self.data, formulation, quantum_ms, max_routes_per_pair)
+        routed = time.perf_counter()
+        self.lp = build_lp(self.data, self.formulation.routes, layers=self.formulation.layers)
+        self.timings = {"route_seconds": routed - self._started,
+                        "build_seconds": time.perf_counter() - routed}
+        self.link_ids = {(u, v): G.edges[u, v].get("link", f"{u}-{v}")
+                         for u, v in self.data.arcs}
+        self._basis = None
+        self._base = None
+        self._local = threading.local()
+
+    @property
+    def routes(self):
+        return self.formulation.routes
+
+    # -- one-shot solve ----------------------------------------------------------------------
+    def solve(self) -> MarketResult:
+        """Solve the market as built: its verified :class:`MarketResult`.
+
+        Raises
+        ------
+        InfeasibleMarket
+            No dispatch meets every demand; ``.diagnosis`` says where and why.
+        SolverError
+            The solver stopped without proving optimality.
+        VerificationError
+            A KKT check failed: the prices are not to be trusted.
+        """
+        # The first solve reports the time since the market was built, so
+        # that clear_market's total includes validation, routes and building.
+        start = self._started if self._started is not None else time.perf_counter()
+        self._started = None
+        self._raise_if_unroutable(self.data, self.lp)
+        opts = self.options
+        solution = solve_lp(self.lp, solver=opts["solver"], time_limit=opts["time_limit"],
+                            iteration_limit=opts["iteration_limit"])
+        if solution.status == "INFEASIBLE":
+            raise InfeasibleMarket(elastic_diagnosis(self.data, self.routes,
+                                                     layers=self.formulation.layers,
+                                                     solver=opts["solver"]))
+        return self._result(self.data, self.routes, self.lp, solution, start,
+                            {**self.timings, "link_ids": self.link_ids})
+
+    # -- re-solves ---------------------------------------------------------------------------
+    def resolve(self, change=None) -> MarketResult:
+        """Clear a change of this market, reusing its LP where the change allows.
+
+        Parameters
+        ----------
+        change : Scenario, networkx.DiGraph, LPChange or None
+            A scenario (anything with ``apply(G)``, e.g.
+            :class:`netprice.scenarios.Scenario`), a changed copy of the
+            network, a change already written into this LP
+            (:func:`netprice.lp.change.describe_change`), or None for the
+            market itself as the re-solves see it (their shared base).
+
+        Returns
+        -------
+        MarketResult
+            Verified; ``stats["reused"]`` says whether this LP was reused,
+            ``stats["rebuild_reason"]`` why not.  A change that alters more
+            than bounds, right-hand sides and costs (a latency limit, a
+            payload, a new link ...) is cleared from scratch, as
+            :func:`clear_market` would.
+
+        Raises
+        ------
+        What :func:`clear_market` raises on the changed market.
+        """
+        if change is None:
+            return self._base_result()
+        if isinstance(change, LPChange):
+            return self._solve_change(self.G, change, time.perf_counter())
+        if isinstance(change, nx.DiGraph):
+            return self._resolve_graph(change)
+        if hasattr(change, "apply"):
+            return self._resolve_graph(change.apply(self.G))
+        raise TypeError(f"resolve() takes a scenario, a changed graph or an LPChange, "
+                        f"not {type(change).__name__}")
+
+    @property
+    def base(self):
+        """The base result of the re-solves (None when the market is infeasible)."""
+        try:
+            return self._base_result()
+        except InfeasibleMarket:
+            return None
+
+    @property
+    def base_error(self):
+        """Why the market cannot clear (an InfeasibleMarket), or None."""
+        try:
+            self._base_result()
+        except InfeasibleMarket as err:
+            return err
+        return None
+
+    def add_columns(self, routes) -> np.ndarray:
+        """Append route columns for ``routes`` (a RouteSet) to the LP, without rebuilding.
+
+        Each route becomes one column per route-formulated workload it is
+        admissible for; a solver session already open takes them too, so
+        the next re-solve starts from where the last one ended.  Returns
+        the indexes of the new columns.
+        """
+        offset = len(self.routes)
+        every = self.routes.extend(routes)
+        new = np.arange(offset, len(every))
+        block = self.lp.blocks["route"]
+
+        def add(builder):
+            for w in range(self.data.n_workloads):
+                block.add(builder, self.data, w, routes=every, among=new)
+
+        self.lp, ids = append_columns(self.lp, self.data, add)
+        block.routes = every
+        self.formulation = dataclasses.replace(self.formulation, routes=every)
+        session = getattr(self._local, "session", None)
+        if session is not None:
+            session.add_columns(self.lp, ids)
+        self._base = None  # the base result no longer describes this LP
+        return ids
+
+    # -- internals ---------------------------------------------------------------------------
+    def _base_result(self):
+        if isinstance(self._base, InfeasibleMarket):
+            raise self._base
+        if self._base is None:
+            try:
+                self._base = self._solve_change(self.G, None, time.perf_counter(), base=True)
+            except InfeasibleMarket as err:
+                self._base = err
+                raise
+        return self._base
+
+    def _resolve_graph(self, H):
+        start = time.perf_counter()
+        if self.options["validate"]:
+            _validate(H)
+        data = compile_market(H, self.mode)
+        try:
+            change = describe_change(self.data, self.lp, self.routes, data)
+        except NeedsRebuild as why:
+            return self._rebuild(H, str(why))
+        try:
+            return self._solve_change(H, change, start)
+        except (SolverError, VerificationError) as err:
+            return self._rebuild(H, f"reused solve rejected ({type(err).__name__}: {err})")
+
+    def _rebuild(self, H, why):
+        result = Market(H, self.mode, **self.options).solve()
+        result.stats["reused"] = False
+        result.stats["rebuild_reason"] = why
+        return result
+
+    def _session(self):
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = GlopSession(self.lp)
+        return session
+
+    def _solve_change(self, H, change, start, *, base=False):
+        """Solve the LP for ``change`` (None: the base) warm; price, verify, wrap."""
+        lp, opts = self.lp, self.options
+        data = self.data if change is None else change.data
+        if change is None:
+            lower, upper, cost = lp.row_lower, lp.row_upper, lp.cost
+            keep = np.ones(lp.shape[1], dtype=bool)
+            view_lp, view_routes = lp, self.routes
+        else:
+            lower, upper, cost, keep = change.row_lower, change.row_upper, change.cost, change.keep
+            view_lp, view_routes = change.view(lp, self.routes, self.data)
+        no_route = unroutable_demand(data, view_lp)
+        if len(no_route):
+            if base or self.formulation.layers:
+                # A layered LP keeps dead-end layers a fresh build prunes, so
+                # the fresh build gives the complete list.
+                return self._rebuild(H, "demand without an admissible route")  # raises
+            raise self._no_route_error(data, no_route)
+        iterations = None
+        if opts["solver"] == "glop" and (self.warm_start or base):
+            var_upper = np.where(keep, lp.col_upper, 0.0)
+            solution, basis, iterations = self._session().solve(
+                lower, upper, cost, var_upper, basis=None if base else self._basis,
+                time_limit=opts["time_limit"], iteration_limit=opts["iteration_limit"])
+            if base and basis is not None:
+                self._basis = basis
+            if solution.status == "OPTIMAL" and change is not None and change.structural:
+                solution = dataclasses.replace(solution, x=solution.x[keep])
+        else:
+            solution = solve_lp(view_lp, solver=opts["solver"], time_limit=opts["time_limit"],
+                                iteration_limit=opts["iteration_limit"])
+        if solution.status == "INFEASIBLE":
+            return self._rebuild(H, "infeasible")  # raises with the diagnosis
+        closed = None if change is None else change.closed_rows
+        removed = [] if change is None else [self.data.arcs[e] for e in change.removed_arcs]
+        extra = {
+            **(self.timings if base else {"route_seconds": 0.0, "build_seconds": 0.0}),
+            "link_ids": self.link_ids,
+            "reused": not base,
+            "warm_start": (not base) and opts["solver"] == "glop" and self.warm_start,
+            "simplex_iterations": iterations,
+            "removed_arcs": removed,
+        }
+        return self._result(data, view_routes, view_lp, solution, start, extra,
+                            closed_rows=closed, close_dead_layers=True)
+
+    def _raise_if_unroutable(self, data, lp):
+        no_route = unroutable_demand(data, lp)
+        if len(no_route):
+            raise self._no_route_error(data, no_route)
+
+    def _no_route_error(self, data, no_route):
+        need, capacity = aggregates(data)
+        return InfeasibleMarket(Diagnosis(self.mode, no_route=no_route, aggregate_need=need,
+                                          aggregate_capacity=capacity,
+                                          quantum_ms=self.formulation.quantum_ms))
+
+    def _result(self, data, routes, lp, solution, start, extra, *, closed_rows=None,
+                close_dead_layers=False):
+        """Price a solution, wrap it in a MarketResult and verify it."""
+        solution = dataclasses.replace(solution, x=cancel_circulations(lp, data, solution.x))
+        solved = time.perf_counter()
+        y = solution.y
+        if closed_rows is not None and len(closed_rows):
+            y = y.copy()
+            y[closed_rows] = 0.0     # rows of removed elements bind nothing
+        prices = compute_prices(data, routes, lp, y, solution.x)
+        if close_dead_layers:
+            _close_dead_layers(prices)
+        stats = {**lp_stats(data, routes, self.formulation, lp, solution), **extra}
+        result = MarketResult(data, routes, lp, solution, prices, stats)
+        if self.options["verify"]:
+            result.verify()
+        stats["total_seconds"] = time.perf_counter() - start
+        stats["price_seconds"] = stats["total_seconds"] - (solved - start)
+        return result
+
+    # -- pickling: a solver session lives in one process and thread ----------------------------
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_local", None)
+        # Workers need the LP and the base basis, not the base's result tables.
+        state["_base"] = None if not isinstance(self._base, InfeasibleMarket) else self._base
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local = threading.local()
 
 
-def _cut_off_by_rounding(data, layers):
-    """Whether some demand has a route in time that the rounded layers lose."""
-    for w, lg in layers.items():
-        needs = data.demand[:, w] > 0
-        if not needs.any():
-            continue
-        served = np.zeros(data.n_nodes, dtype=bool)
-        served[lg.serve_cols[lg.serve_cols[:, 1] == 0, 0]] = True
-        served[data.arc_tail[lg.arc_cols[lg.arc_cols[:, 1] == 0, 0]]] = True
-        lost = needs & ~served
-        if not lost.any():
-            continue
-        budget = np.where(data.can_serve[:, w],
-                          data.latency_limit_ms[w] - data.proc_latency_ms[:, w], -np.inf)
-        exact = exact_slack(data, budget)
-        if (exact[lost] >= -LATENCY_SLACK_MS).any():
-            return True
-    return False
+def _close_dead_layers(prices):
+    """Give (node, layer) rows that can no longer reach a site a finite dual.
 
-
-def prepare_routes(data, formulation, quantum_ms, max_routes_per_pair):
-    """Route enumeration or layered graphs, as ``formulation`` asks (or ``auto`` decides).
-
-    Returns ``(formulation, routes, layers, quantum_ms)``: the formulation
-    used, the RouteSet (empty when layered), the LayerGraph of each
-    latency-limited workload (empty when routed) and the quantum used.
+    After an outage some rows of the base's layered graph lead nowhere in
+    time; their cheapest completion is infinite.  Any value at least the
+    largest finite one is a valid dual there (flow into them is zero, and
+    every arc into them then has a non-negative reduced cost), so the
+    checks see finite numbers.
     """
-    if formulation not in ("auto", "route", "layered"):
-        raise ValueError(f"formulation must be 'auto', 'route' or 'layered', got {formulation!r}")
-    limited = np.flatnonzero(np.isfinite(data.latency_limit_ms))
-    if formulation in ("auto", "route"):
-        # Route counts grow exponentially with the latency budget on meshed
-        # graphs (18,616 routes from 50 Kdl origins at 1.2x the nearest-site
-        # latency, 1.65 million at 2x) while layers grow linearly: "auto"
-        # enumerates on small networks, or when the routes are few and
-        # complete, and layers otherwise.
-        budget = None
-        if formulation == "auto" and data.n_nodes > AUTO_ROUTE_MAX_NODES:
-            budget = AUTO_ROUTE_BUDGET
-        routes = enumerate_routes(data, max_routes_per_pair=max_routes_per_pair,
-                                  max_total_routes=budget)
-        if routes is not None and (formulation == "route" or not routes.truncated
-                                   or data.n_nodes <= AUTO_ROUTE_MAX_NODES):
-            return "route", routes, {}, None
-    refine = quantum_ms is None
-    if refine:
-        quantum_ms = default_quantum(data)
-    if not quantum_ms > 0:
-        raise ValueError(f"quantum_ms must be positive, got {quantum_ms!r}")
-    routes = enumerate_routes(data, workloads=[])
-    for attempt in range(QUANTUM_REFINEMENTS + 1):
-        layers = {int(w): layer_graph(data, int(w), quantum_ms) for w in limited}
-        if not refine or attempt == QUANTUM_REFINEMENTS or not _cut_off_by_rounding(data, layers):
-            break
-        quantum_ms /= 2
-    return "layered", routes, layers, quantum_ms
+    values = prices.layer_values or {}
+    finite = [v[np.isfinite(v)] for v in values.values()]
+    finite = np.concatenate(finite) if finite else np.zeros(0)
+    if not len(finite):
+        return
+    top = float(finite.max(initial=0.0)) + 1.0
+    for v in values.values():
+        v[~np.isfinite(v)] = top
+
+
+def lp_stats(data, routes, formulation, lp, solution) -> dict:
+    """What ``result.stats`` says of the LP and its solve (sizes, scaling, solver)."""
+    return {
+        "formulation": formulation.name,
+        "quantum_ms": formulation.quantum_ms,
+        "layers": {data.workloads[w]: lg.n_layers for w, lg in formulation.layers.items()},
+        "solver": solution.solver,
+        "rows": lp.shape[0],
+        "columns": lp.shape[1],
+        "nonzeros": int(lp.matrix.nnz),
+        "routes": len(routes),
+        "truncated_pairs": len(routes.truncated),
+        "flow_unit_tokens_per_s": lp.scaling.flow_unit,
+        "cost_unit_per_mtok": lp.scaling.cost_unit,
+        "coefficient_range": _coefficient_range(lp),
+        "solve_seconds": solution.solve_seconds,
+    }
+
+
+def _coefficient_range(lp):
+    values = np.abs(np.concatenate([lp.matrix.data, lp.cost[lp.cost != 0]]))
+    values = values[values > 0]
+    if values.size == 0:
+        return (1.0, 1.0)
+    return (float(values.min()), float(values.max()))
 
 
 def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=None,
@@ -111,6 +409,8 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=None,
                  time_limit=None, iteration_limit=None, verify=True,
                  validate=True) -> MarketResult:
     """Clear the token-flow market of a network: dispatch, prices and rents.
+
+    ``clear_market(G, ...)`` is ``Market(G, ...).solve()``.
 
     Parameters
     ----------
@@ -173,63 +473,6 @@ def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=None,
     >>> res.prices["price"].round(6).to_dict()
     {('A', 'chat'): 10.0, ('B', 'chat'): 50.0}
     """
-    start = time.perf_counter()
-    if validate:
-        _validate(G)
-    data = compile_market(G, mode)
-    formulation, routes, layers, quantum_ms = prepare_routes(
-        data, formulation, quantum_ms, max_routes_per_pair)
-    routed = time.perf_counter()
-    lp = build_lp(data, routes, layers=layers)
-    built = time.perf_counter()
-    no_route = unroutable_demand(data, lp)
-    if len(no_route):
-        need, capacity = _aggregates(data)
-        raise InfeasibleMarket(Diagnosis(mode, no_route=no_route, aggregate_need=need,
-                                         aggregate_capacity=capacity, quantum_ms=quantum_ms))
-    solution = solve_lp(lp, solver=solver, time_limit=time_limit,
-                        iteration_limit=iteration_limit)
-    if solution.status == "INFEASIBLE":
-        raise InfeasibleMarket(elastic_diagnosis(data, routes, layers=layers, solver=solver))
-    solution.x = cancel_circulations(lp, data, solution.x)
-    solved = time.perf_counter()
-    prices = compute_prices(data, routes, lp, solution.y, solution.x)
-    stats = {
-        **lp_stats(data, routes, layers, lp, solution, formulation, quantum_ms),
-        "route_seconds": routed - start,
-        "build_seconds": built - routed,
-        "link_ids": {(u, v): G.edges[u, v].get("link", f"{u}-{v}") for u, v in data.arcs},
-    }
-    result = MarketResult(data, routes, lp, solution, prices, stats)
-    if verify:
-        result.verify()
-    stats["total_seconds"] = time.perf_counter() - start
-    stats["price_seconds"] = stats["total_seconds"] - (solved - start)
-    return result
-
-
-def lp_stats(data, routes, layers, lp, solution, formulation, quantum_ms) -> dict:
-    """What ``result.stats`` says of the LP and its solve (sizes, scaling, solver)."""
-    return {
-        "formulation": formulation,
-        "quantum_ms": quantum_ms,
-        "layers": {data.workloads[w]: lg.n_layers for w, lg in layers.items()},
-        "solver": solution.solver,
-        "rows": lp.shape[0],
-        "columns": lp.shape[1],
-        "nonzeros": int(lp.matrix.nnz),
-        "routes": len(routes),
-        "truncated_pairs": len(routes.truncated),
-        "flow_unit_tokens_per_s": lp.scaling.flow_unit,
-        "cost_unit_per_mtok": lp.scaling.cost_unit,
-        "coefficient_range": _coefficient_range(lp),
-        "solve_seconds": solution.solve_seconds,
-    }
-
-
-def _coefficient_range(lp):
-    values = np.abs(np.concatenate([lp.matrix.data, lp.cost[lp.cost != 0]]))
-    values = values[values > 0]
-    if values.size == 0:
-        return (1.0, 1.0)
-    return (float(values.min()), float(values.max()))
+    return Market(G, mode, formulation=formulation, quantum_ms=quantum_ms, solver=solver,
+                  max_routes_per_pair=max_routes_per_pair, time_limit=time_limit,
+                  iteration_limit=iteration_limit, verify=verify, validate=validate).solve()

@@ -7,8 +7,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import verify as _verify
-from .lp.build import ARC, ROUTE, SERVE, UNSERVED, _spread
+from .lp import verify as _verify
+from .lp.blocks import ARC, ROUTE, SERVE, UNSERVED
 from .lp.duals import PARTS
 
 __all__ = ["MarketResult", "SATURATION_THRESHOLD"]
@@ -62,7 +62,7 @@ class MarketResult:
 
         Returns the checks ``{name: (worst violation, tolerance)}``; raises
         :class:`~netprice.errors.VerificationError` if any fails.  The
-        tolerances are documented in :mod:`netprice.verify`.
+        tolerances are documented in :mod:`netprice.lp.verify`.
         """
         y = _verify.reported_duals(self._lp, self._prices)
         self.checks = _verify.check(self._lp, self._x, y, self._prices)
@@ -79,11 +79,9 @@ class MarketResult:
         data, lp, x = self._data, self._lp, self._tokens
         flow = np.zeros((data.n_arcs, data.n_workloads))
         route_cols = np.flatnonzero((lp.col_kind == ROUTE) & (x > 0))
-        if len(route_cols):
-            positions, counts = _spread(self._routes.arc_ptr, lp.col_route[route_cols])
-            arcs = self._routes.arc_idx[positions]
-            np.add.at(flow, (arcs, np.repeat(lp.col_workload[route_cols], counts)),
-                      np.repeat(x[route_cols], counts))
+        for w in np.unique(lp.col_workload[route_cols]):
+            cols = route_cols[lp.col_workload[route_cols] == w]
+            flow[:, w] += self._routes.rows(lp.col_route[cols]).T @ x[cols]
         arc_cols = np.flatnonzero(lp.col_kind == ARC)
         np.add.at(flow, (lp.col_arc[arc_cols], lp.col_workload[arc_cols]), x[arc_cols])
         return flow

@@ -6,7 +6,7 @@ Dask cluster with ``workers=N`` or on a running Dask scheduler with
 ``scheduler="tcp://HOST:PORT"`` (:mod:`netprice.distributed`); the tables
 are the same either way.  With ``reuse=True`` (the default) the base LP is
 built once and each scenario that only changes bounds, right-hand sides or
-costs is re-solved from the base basis (:mod:`netprice.lp.reuse`); others
+costs is re-solved from the base basis (:meth:`netprice.Market.resolve`); others
 are cleared from scratch.  With ``out=`` every finished scenario is kept
 on disk as it arrives, so an interrupted sweep resumes where it stopped.
 
@@ -112,7 +112,7 @@ class ScenarioRunner:
     """Clears scenarios of one network and tabulates each against the base network.
 
     It is what a Dask worker holds: the network (and, with ``reuse``, its LP
-    built once, see :class:`~netprice.lp.reuse.ReusableMarket`) and the base
+    built once, see :meth:`netprice.Market.resolve`) and the base
     figures the changes are measured from.  Calling it on a
     :class:`~netprice.scenarios.Scenario` returns plain JSON-able records
     (``{"summary": {...}, "prices": {column: [...]}}``) and never raises
@@ -140,9 +140,9 @@ class ScenarioRunner:
         self.model = None
         self.base, self.base_error = None, None
         if self.reuse:
-            from .lp.reuse import ReusableMarket
+            from .market import Market
 
-            self.model = ReusableMarket(G, mode, **clear_kwargs)
+            self.model = Market(G, mode, **clear_kwargs)
             self.base, self.base_error = self.model.base, self.model.base_error
         else:
             try:
@@ -168,7 +168,7 @@ class ScenarioRunner:
     def clear(self, scenario):
         """The verified :class:`~netprice.MarketResult` of one scenario (raises as clear_market)."""
         if self.model is not None:
-            return self.model.clear(scenario)
+            return self.model.resolve(scenario)
         from .market import clear_market
 
         res = clear_market(scenario.apply(self.G), mode=self.mode, **self.clear_kwargs)
@@ -349,7 +349,7 @@ def run_scenarios(G, scenarios, *, mode="transfer", workers=None, scheduler=None
         Show a progress bar.
     reuse : bool
         Build the base LP once and re-solve scenarios from it (see
-        :mod:`netprice.lp.reuse`); False clears each from scratch.
+        :meth:`netprice.Market.resolve`); False clears each from scratch.
     prices : {"all", "changed"}
     runner : ScenarioRunner, optional
         Built already (it holds the base solve); made from the arguments if None.

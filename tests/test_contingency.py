@@ -15,7 +15,7 @@ import netprice as npx
 from netprice.cli import cli
 from netprice.contingency import contingency, contingency_scenarios, ranking_plot, run_contingency
 from netprice.distributed import ResultStore, StoreMismatch, run_tasks
-from netprice.lp.reuse import ReusableMarket
+from netprice import Market
 from netprice.scenarios import Scenario
 
 sweep_module = importlib.import_module("netprice.sweep")  # netprice.sweep is the function
@@ -83,13 +83,13 @@ def _clear_or_none(fn, errors=None):
 @pytest.mark.parametrize("formulation", ["route", "layered"])
 def test_reused_solves_equal_clearing_from_scratch(formulation):
     G = toy()
-    market = ReusableMarket(G, formulation=formulation)
+    market = Market(G, formulation=formulation)
     reused = 0
     for scenario in contingency_scenarios(G) + CHANGES:
         why_fresh, why = [], []
         fresh = _clear_or_none(lambda: npx.clear_market(scenario.apply(G),
                                                         formulation=formulation), why_fresh)
-        res = _clear_or_none(lambda: market.clear(scenario), why)
+        res = _clear_or_none(lambda: market.resolve(scenario), why)
         assert (res is None) == (fresh is None), scenario.name
         if res is None:
             assert why == why_fresh  # the same diagnosis
@@ -114,9 +114,9 @@ def test_degenerate_prices_still_verified_and_costs_equal():
     # With voll, NYC's compute and MIA's unserved demand tie: NYC's scarcity
     # rent is any value in an interval.  Objectives agree; each solve is verified.
     G = toy(voll=True)
-    market = ReusableMarket(G)
+    market = Market(G)
     for scenario in contingency_scenarios(G):
-        res, fresh = market.clear(scenario), npx.clear_market(scenario.apply(G))
+        res, fresh = market.resolve(scenario), npx.clear_market(scenario.apply(G))
         assert res.objective == pytest.approx(fresh.objective, rel=1e-9)
         assert res.stats["reused"] and res.checks
     demand = res.prices["demand"] > 0
@@ -125,8 +125,8 @@ def test_degenerate_prices_still_verified_and_costs_equal():
 
 def test_structural_changes_fall_back_to_a_rebuild():
     G = toy()
-    market = ReusableMarket(G)
-    res = market.clear(Scenario("tight chat", "latency_ms:chat", 25))
+    market = Market(G)
+    res = market.resolve(Scenario("tight chat", "latency_ms:chat", 25))
     assert not res.stats["reused"]
     assert "latency_limit_ms" in res.stats["rebuild_reason"]
     fresh = npx.clear_market(Scenario("x", "latency_ms:chat", 25).apply(G))
@@ -134,24 +134,24 @@ def test_structural_changes_fall_back_to_a_rebuild():
     # a site that stops serving one workload: its columns go, its row stays
     H = G.copy()
     H.nodes["LAX"]["serves"] = ["batch"]
-    res = market.clear_graph(H)
+    res = market.resolve(H)
     assert res.stats["reused"]
     assert res.objective == pytest.approx(npx.clear_market(H).objective, rel=1e-9)
 
 
 def test_warm_start_solves_from_the_base_basis():
     G = toy()
-    warm, cold = ReusableMarket(G), ReusableMarket(G, warm_start=False)
+    warm, cold = Market(G), Market(G, warm_start=False)
     scenario = Scenario("link SFO-LAX", "outage:SFO-LAX")
-    a, b = warm.clear(scenario), cold.clear(scenario)
+    a, b = warm.resolve(scenario), cold.resolve(scenario)
     assert a.stats["warm_start"] and not b.stats["warm_start"]
     assert a.stats["simplex_iterations"] is not None
     assert a.objective == pytest.approx(b.objective, rel=1e-9)
     # answers do not depend on what was solved before (same start every time)
-    again = ReusableMarket(G)
+    again = Market(G)
     for other in contingency_scenarios(G)[:4]:
-        _clear_or_none(lambda: again.clear(other))
-    c = again.clear(scenario)
+        _clear_or_none(lambda: again.resolve(other))
+    c = again.resolve(scenario)
     assert c.objective == a.objective
     np.testing.assert_array_equal(c.prices["price"], a.prices["price"])
 

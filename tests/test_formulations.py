@@ -93,7 +93,7 @@ def test_auto_picks_route_on_small_networks():
 @pytest.mark.parametrize("cap", [2, 1000])
 def test_depth_first_search_and_yen_find_the_same_routes(seed, cap):
     from netprice.lp.data import compile_market
-    from netprice.routes import enumerate_routes
+    from netprice.lp.routes import enumerate_routes
 
     data = compile_market(random_market(seed), "transfer")
     fast = enumerate_routes(data, max_routes_per_pair=cap)

@@ -151,7 +151,7 @@ def test_prices_do_not_depend_on_lp_units(flow_unit, cost_unit):
     from netprice.lp.data import compile_market
     from netprice.lp.duals import compute_prices
     from netprice.lp.solve import solve_lp
-    from netprice.routes import enumerate_routes
+    from netprice.lp.routes import enumerate_routes
 
     data = compile_market(two_node(), "transfer")
     routes = enumerate_routes(data)

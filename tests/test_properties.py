@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import netprice as npx
-from netprice.verify import TOLERANCES
+from netprice.lp.verify import TOLERANCES
 
 BASE = settings(
     derandomize=True,

@@ -8,8 +8,8 @@ from netprice.lp.build import build_lp
 from netprice.lp.data import compile_market
 from netprice.lp.duals import compute_prices
 from netprice.lp.solve import solve_lp
-from netprice.routes import enumerate_routes
-from netprice.verify import VerificationError, check, reported_duals
+from netprice.lp.routes import enumerate_routes
+from netprice.lp.verify import VerificationError, check, reported_duals
 
 
 @pytest.fixture(scope="module")

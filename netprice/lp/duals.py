@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse import csgraph
 
-from .build import UNSERVED, _spread, admissible_routes
+from .blocks import UNSERVED, admissible_routes
+from .paths import cheapest_to_targets
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK
 
 __all__ = ["Prices", "compute_prices", "congestion_per_mtok"]
@@ -50,11 +49,7 @@ def _route_prices(data, routes, w, site_cost, arc_cost, out):
     R = admissible_routes(data, routes, w)
     if len(R) == 0:
         return
-    positions, counts = _spread(routes.arc_ptr, R)
-    arcs = routes.arc_idx[positions]
-    owner = np.repeat(np.arange(len(R)), counts)
-    full = site_cost[routes.site[R], w] + np.bincount(owner, weights=arc_cost[arcs, w],
-                                                      minlength=len(R))
+    full = site_cost[routes.site[R], w] + routes.rows(R) @ arc_cost[:, w]
     origin = routes.origin[R]
     # Cheapest route per origin; ties go to the shortest latency, then the first found.
     order = np.lexsort((routes.latency_ms[R], full, origin))
@@ -72,51 +67,17 @@ def _arc_prices(data, w, site_cost, arc_cost, out):
     sites = np.flatnonzero(data.can_serve[:, w])
     if len(sites) == 0:
         return
-    # Shortest paths *to* a serving site: search the reversed graph from a
-    # super source whose edges to the sites cost their processing.  Explicit
-    # zeros of a sparse matrix are edges to scipy's Dijkstra (zero costs are
-    # common), and a DiGraph has no parallel arcs for the matrix to merge.
-    N = data.n_nodes
-    source = N
-    graph = sp.csr_matrix(
-        (np.concatenate([arc_cost[:, w], site_cost[sites, w]]),
-         (np.concatenate([data.arc_head, np.full(len(sites), source)]),
-          np.concatenate([data.arc_tail, sites]))),
-        shape=(N + 1, N + 1))
-    dist, pred = csgraph.dijkstra(graph, directed=True, indices=source,
-                                  return_predecessors=True)
-    # The arc each node leaves by on its cheapest path (reversed edge pred -> n).
-    arc_key = data.arc_tail * (N + 1) + data.arc_head
-    order = np.argsort(arc_key)
-    reached = np.flatnonzero(np.isfinite(dist[:N]))
-    step = np.full(N, -1, dtype=np.int64)
-    inner = reached[pred[reached] != source]
-    step[inner] = order[np.searchsorted(arc_key[order], inner * (N + 1) + pred[inner])]
+    paths = cheapest_to_targets(data.arc_tail, data.arc_head, arc_cost[:, w], sites,
+                                site_cost[sites, w], data.n_nodes)
+    reached = paths.reached()
     voll = data.voll[w]
     if np.isfinite(voll):
-        reached = reached[~(voll < dist[reached])]  # cheaper to leave unserved: set later
-    # Each node's path is its first arc then its predecessor's path: resolve
-    # chains of unresolved nodes from the site end (plain lists: no numpy
-    # scalars in the loop).
-    pred_of, step_of = pred.tolist(), step.tolist()
-    paths, site_of = [None] * N, [-1] * N
-    for n in reached.tolist():
-        chain = []
-        while paths[n] is None:
-            if step_of[n] < 0:
-                paths[n], site_of[n] = (), n
-                break
-            chain.append(n)
-            n = pred_of[n]
-        for m in reversed(chain):
-            before = pred_of[m]
-            paths[m] = (step_of[m],) + paths[before]
-            site_of[m] = site_of[before]
-    reached_paths = [paths[n] for n in reached.tolist()]
+        reached = reached[~(voll < paths.cost[reached])]  # cheaper to leave unserved: set later
+    reached_paths = paths.paths(reached)
     for n, path in zip(reached.tolist(), reached_paths):
         out.path[n][w] = path
-    out.site[reached, w] = np.asarray(site_of, dtype=np.int64)[reached]
-    out.price[reached, w] = dist[reached]
+    out.site[reached, w] = paths.target_of(reached, reached_paths)
+    out.price[reached, w] = paths.cost[reached]
     out.route_latency_ms[reached, w] = _path_sums(reached_paths, data.latency_ms)
 
 
@@ -195,12 +156,9 @@ def compute_prices(data, routes, lp, y, x=None) -> Prices:
     lost load and is decomposed as such (a route may cost exactly as much).
     """
     N, W = data.n_nodes, data.n_workloads
-    s = lp.scaling
     scarcity = np.zeros(N)
-    block = lp.blocks["compute"]
-    scarcity[lp.compute_nodes] = s.scarcity(y[block], lp.row_scale[block])
-    block = lp.blocks["link"]
-    rent = s.rents(y[block], lp.row_scale[block])
+    scarcity[lp.compute_nodes] = lp.dual("compute", y)
+    rent = lp.dual("link", y)
     # The sign is verified on the raw duals; clear round-off so a slack link
     # reads 0, not -1e-13.
     scarcity = np.where(scarcity > 0, scarcity, 0.0)

@@ -19,13 +19,15 @@ import numpy as np
 
 from ..errors import SolverError
 
-__all__ = ["LPSolution", "solve_lp", "SOLVERS"]
+__all__ = ["LPSolution", "solve_lp", "GlopSession", "SOLVERS"]
 
 SOLVERS = ("glop", "highs", "highs-ipm")
 
 # GLOP's defaults are 1e-8; LP units are of order one (see scaling.py), so
 # these are absolute and leave verify() a margin.
-GLOP_PARAMETERS = "primal_feasibility_tolerance:1e-9 dual_feasibility_tolerance:1e-9"
+GLOP_TOLERANCE = 1e-9
+GLOP_PARAMETERS = (f"primal_feasibility_tolerance:{GLOP_TOLERANCE:g} "
+                   f"dual_feasibility_tolerance:{GLOP_TOLERANCE:g}")
 
 
 @dataclass
@@ -75,7 +77,7 @@ def _solve_glop(lp, time_limit, iteration_limit):
     model = mbh.ModelBuilderHelper()
     n_cols = lp.matrix.shape[1]
     model.fill_model_from_sparse_data(
-        np.zeros(n_cols), np.full(n_cols, np.inf), lp.cost,
+        np.zeros(n_cols), lp.col_upper, lp.cost,
         lp.row_lower, lp.row_upper, lp.matrix)
     engine = mbh.ModelSolverHelper("glop")
     parameters = GLOP_PARAMETERS
@@ -154,7 +156,7 @@ def _solve_highs(lp, time_limit, iteration_limit, *, ipm):
     model.num_row_ = csc.shape[0]
     model.col_cost_ = lp.cost
     model.col_lower_ = np.zeros(csc.shape[1])
-    model.col_upper_ = np.full(csc.shape[1], highspy.kHighsInf)
+    model.col_upper_ = np.where(np.isfinite(lp.col_upper), lp.col_upper, highspy.kHighsInf)
     model.row_lower_ = np.where(np.isfinite(lp.row_lower), lp.row_lower, -highspy.kHighsInf)
     model.row_upper_ = np.where(np.isfinite(lp.row_upper), lp.row_upper, highspy.kHighsInf)
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -175,3 +177,142 @@ def _solve_highs(lp, time_limit, iteration_limit, *, ipm):
     if status == "Infeasible":
         return LPSolution("INFEASIBLE", None, None, None, name, seconds)
     raise SolverError(status, _explain(status, time_limit, iteration_limit))
+
+
+class GlopSession:
+    """An LP held by GLOP in OR-Tools MathOpt, updated in place between solves.
+
+    What :func:`solve_lp` cannot do: change bounds and costs and re-solve
+    warm-started from a basis (scenarios), without rebuilding the model.
+    One session belongs to one thread (the solver is not thread-safe).
+    """
+
+    def __init__(self, lp):
+        from ortools.math_opt import model_pb2, parameters_pb2
+        from ortools.math_opt.core.python import solver as core
+
+        n_rows, n_cols = lp.matrix.shape
+        model = model_pb2.ModelProto()
+        model.variables.ids[:] = range(n_cols)
+        model.variables.lower_bounds[:] = np.zeros(n_cols).tolist()
+        model.variables.upper_bounds[:] = lp.col_upper.tolist()
+        model.variables.integers[:] = [False] * n_cols
+        nonzero = np.flatnonzero(lp.cost)
+        model.objective.linear_coefficients.ids[:] = nonzero.tolist()
+        model.objective.linear_coefficients.values[:] = lp.cost[nonzero].tolist()
+        model.linear_constraints.ids[:] = range(n_rows)
+        model.linear_constraints.lower_bounds[:] = lp.row_lower.tolist()
+        model.linear_constraints.upper_bounds[:] = lp.row_upper.tolist()
+        matrix = lp.matrix.tocsr()
+        matrix.sort_indices()
+        rows = np.repeat(np.arange(n_rows), np.diff(matrix.indptr))
+        model.linear_constraint_matrix.row_ids[:] = rows.tolist()
+        model.linear_constraint_matrix.column_ids[:] = matrix.indices.tolist()
+        model.linear_constraint_matrix.coefficients[:] = matrix.data.tolist()
+        self._solver = core.new(parameters_pb2.SOLVER_TYPE_GLOP, model,
+                                parameters_pb2.SolverInitializerProto())
+        self._lower = lp.row_lower.copy()
+        self._upper = lp.row_upper.copy()
+        self._cost = lp.cost.copy()
+        self._var_upper = lp.col_upper.copy()
+
+    def _update(self, lower, upper, cost, var_upper):
+        from ortools.math_opt import model_update_pb2
+
+        update = model_update_pb2.ModelUpdateProto()
+        changed = False
+        for new, old, field in ((lower, self._lower, update.linear_constraint_updates.lower_bounds),
+                                (upper, self._upper, update.linear_constraint_updates.upper_bounds),
+                                (cost, self._cost, update.objective_updates.linear_coefficients),
+                                (var_upper, self._var_upper, update.variable_updates.upper_bounds)):
+            ids = np.flatnonzero(new != old)
+            if len(ids):
+                field.ids[:] = ids.tolist()
+                field.values[:] = new[ids].tolist()
+                old[ids] = new[ids]
+                changed = True
+        if changed and not self._solver.update(update):  # pragma: no cover - GLOP takes these
+            raise SolverError("UPDATE_REJECTED", "MathOpt could not update the GLOP model")
+
+    def add_columns(self, lp, ids):
+        """Add the columns ``ids`` of ``lp`` (appended after this session's) to the model."""
+        from ortools.math_opt import model_update_pb2
+
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return
+        update = model_update_pb2.ModelUpdateProto()
+        update.new_variables.ids[:] = ids.tolist()
+        update.new_variables.lower_bounds[:] = [0.0] * len(ids)
+        update.new_variables.upper_bounds[:] = lp.col_upper[ids].tolist()
+        update.new_variables.integers[:] = [False] * len(ids)
+        nonzero = ids[lp.cost[ids] != 0]
+        update.objective_updates.linear_coefficients.ids[:] = nonzero.tolist()
+        update.objective_updates.linear_coefficients.values[:] = lp.cost[nonzero].tolist()
+        block = lp.matrix[:, ids].tocoo()
+        # MathOpt wants matrix entries in row-major order.
+        order = np.lexsort((ids[block.col], block.row))
+        entries = update.linear_constraint_matrix_updates
+        entries.row_ids[:] = block.row[order].tolist()
+        entries.column_ids[:] = ids[block.col][order].tolist()
+        entries.coefficients[:] = block.data[order].tolist()
+        if not self._solver.update(update):  # pragma: no cover - GLOP takes these
+            raise SolverError("UPDATE_REJECTED", "MathOpt could not add columns to the GLOP model")
+        self._cost = np.concatenate([self._cost, lp.cost[ids]])
+        self._var_upper = np.concatenate([self._var_upper, lp.col_upper[ids]])
+
+    def solve(self, lower, upper, cost, var_upper, *, basis=None, time_limit=None,
+              iteration_limit=None):
+        """Solve with these bounds and costs; ``basis`` (serialized BasisProto) warm-starts it.
+
+        Returns ``(LPSolution, basis bytes or None, simplex iterations)``.
+        """
+        from ortools.math_opt import (
+            callback_pb2,
+            model_parameters_pb2,
+            parameters_pb2,
+            result_pb2,
+            solution_pb2,
+        )
+
+        self._update(lower, upper, cost, var_upper)
+        params = parameters_pb2.SolveParametersProto()
+        params.glop.primal_feasibility_tolerance = GLOP_TOLERANCE
+        params.glop.dual_feasibility_tolerance = GLOP_TOLERANCE
+        if time_limit is not None:
+            params.time_limit.FromNanoseconds(int(float(time_limit) * 1e9))
+        if iteration_limit is not None:
+            params.iteration_limit = int(iteration_limit)
+        model_params = model_parameters_pb2.ModelSolveParametersProto()
+        if basis is not None:
+            # A changed right-hand side leaves the base basis dual feasible:
+            # dual simplex from it needs a few pivots, not a fresh solve.
+            params.lp_algorithm = parameters_pb2.LP_ALGORITHM_DUAL_SIMPLEX
+            model_params.initial_basis.CopyFrom(solution_pb2.BasisProto.FromString(basis))
+        start = time.perf_counter()
+        result = self._solver.solve(params, model_params, None,
+                                    callback_pb2.CallbackRegistrationProto(), None, None)
+        seconds = time.perf_counter() - start
+        reason = result.termination.reason
+        iterations = int(result.solve_stats.simplex_iterations)
+        if reason == result_pb2.TERMINATION_REASON_OPTIMAL:
+            solution = result.solutions[0]
+            x = _dense(solution.primal_solution.variable_values, len(self._cost))
+            y = _dense(solution.dual_solution.dual_values, len(self._lower))
+            new_basis = solution.basis.SerializeToString() if solution.HasField("basis") else None
+            return (LPSolution("OPTIMAL", x, y, float(self._cost @ x), "glop", seconds),
+                    new_basis, iterations)
+        if reason == result_pb2.TERMINATION_REASON_INFEASIBLE:
+            return LPSolution("INFEASIBLE", None, None, None, "glop", seconds), None, iterations
+        name = result_pb2.TerminationReasonProto.Name(reason).replace("TERMINATION_REASON_", "")
+        raise SolverError(name, result.termination.detail or "the solution is not proven optimal; "
+                          "raise time_limit or iteration_limit if one was set")
+
+
+def _dense(sparse, size):
+    out = np.zeros(size)
+    if len(sparse.ids):
+        out[np.asarray(sparse.ids, dtype=np.int64)] = np.asarray(sparse.values, dtype=float)
+    return out
+
+

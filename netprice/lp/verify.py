@@ -1,9 +1,10 @@
 """Karush-Kuhn-Tucker checks: no price leaves netprice unchecked.
 
 The checks run on the LP in its scaled units (coefficients of order one,
-see :mod:`netprice.lp.scaling`), with the *reported* duals (the canonical
-prices of :mod:`netprice.lp.duals` substituted for the demand-row duals),
-so what is checked is exactly what the user reads.  Tolerances are
+see :mod:`netprice.lp.scaling`), with the *reported* duals: every row block
+maps the results it reports (prices, scarcity, rents ...) back to its LP
+duals (:meth:`~netprice.lp.blocks.RowBlock.reported_dual`), so what is
+checked is exactly what the user reads.  Tolerances are
 absolute in scaled units unless marked relative:
 
 =========================  =======================================  ==========
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import VerificationError
+from ..errors import VerificationError
 
 __all__ = ["TOLERANCES", "kkt_violations", "check"]
 
@@ -37,31 +38,29 @@ TOLERANCES = {
 
 
 def reported_duals(lp, prices) -> np.ndarray:
-    """The LP dual vector whose demand rows hold the reported prices."""
+    """The LP dual vector that reports ``prices``: each row block maps its own results back."""
     y = np.zeros(lp.matrix.shape[0])
-    s = lp.scaling
-    price = np.nan_to_num(prices.price.ravel(), nan=0.0)
-    y[lp.blocks["demand"]] = s.demand_duals(price)
-    block = lp.blocks["compute"]
-    y[block] = -prices.scarcity[lp.compute_nodes] / (lp.row_scale[block] * s.cost_unit)
-    block = lp.blocks["link"]
-    y[block] = -prices.rent / (lp.row_scale[block] * s.dollars_per_hour)
-    for w, rows in lp.layer_rows.items():
-        deeper = rows.copy()
-        deeper[:, 0] = -1
-        alive = deeper >= 0
-        y[deeper[alive]] = s.demand_duals(prices.layer_values[w][alive])
+    for name, rows in lp.rows.items():
+        if rows.stop > rows.start:
+            y[rows] = lp.blocks[name].reported_dual(lp, prices)
     return y
 
 
 def kkt_violations(lp, x, y, prices=None) -> dict:
-    """Worst violation of each KKT condition: ``{check: (violation, tolerance)}``."""
+    """Worst violation of each KKT condition: ``{check: (violation, tolerance)}``.
+
+    Columns are ``0 <= x <= col_upper``: a column with a finite upper bound
+    may have a negative reduced cost (it is then at its bound), which the
+    strong-duality identity credits as ``upper x reduced cost``.
+    """
     A, c = lp.matrix, lp.cost
     activity = A @ x
     lower, upper = lp.row_lower, lp.row_upper
+    bounded = np.isfinite(lp.col_upper)
     finite_lower = np.isfinite(lower)
     primal = max(
         float(np.max(-x, initial=0.0)),
+        float(np.max((x - lp.col_upper)[bounded] / (1 + lp.col_upper[bounded]), initial=0.0)),
         float(np.max((lower[finite_lower] - activity[finite_lower])
                      / (1 + np.abs(lower[finite_lower])), initial=0.0)),
         float(np.max((activity - upper) / (1 + np.abs(upper)), initial=0.0)),
@@ -69,17 +68,21 @@ def kkt_violations(lp, x, y, prices=None) -> dict:
     reduced = c - A.T @ y
     inequality = ~finite_lower
     dual = max(
-        float(np.max(-reduced / (1 + np.abs(c)), initial=0.0)),
+        float(np.max(-reduced[~bounded] / (1 + np.abs(c[~bounded])), initial=0.0)),
         float(np.max(y[inequality], initial=0.0)),
     )
     slack = np.where(inequality, upper - activity, 0.0)
+    at_upper = np.maximum(-reduced[bounded], 0.0)
     complementary = max(
         float(np.max(np.abs(y * slack), initial=0.0)),
-        float(np.max(np.abs(x * reduced), initial=0.0)),
+        float(np.max(np.abs(x[~bounded] * reduced[~bounded]), initial=0.0)),
+        float(np.max(np.abs(x[bounded] * np.maximum(reduced[bounded], 0.0)), initial=0.0)),
+        float(np.max(np.abs((lp.col_upper[bounded] - x[bounded]) * at_upper), initial=0.0)),
     )
     primal_objective = float(c @ x)
     rhs = np.where(finite_lower, lower, upper)
-    gap = abs(primal_objective - float(rhs @ y)) / max(1.0, abs(primal_objective))
+    dual_objective = float(rhs @ y) - float(lp.col_upper[bounded] @ at_upper)
+    gap = abs(primal_objective - dual_objective) / max(1.0, abs(primal_objective))
     result = {
         "primal feasibility": primal,
         "dual feasibility": dual,
