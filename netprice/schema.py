@@ -140,7 +140,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
 _BY_KEY = {(a.where, a.name): a for a in ATTRIBUTES}
 
 
-def names(where, *, role=None, geojson=None) -> tuple[str, ...]:
+def names(where, *, role=None, type=None, geojson=None) -> tuple[str, ...]:
     """Names of the attributes of ``where``, in table order.
 
     Parameters
@@ -148,6 +148,8 @@ def names(where, *, role=None, geojson=None) -> tuple[str, ...]:
     where : {"graph", "workload", "node", "edge"}
     role : {"input", "derived", "output"}, optional
         Only attributes of this role.
+    type : str, optional
+        Only attributes of this type (``"float"``, ``"dict"`` ...).
     geojson : {"member", "property", "geometry", "id"}, optional
         Only attributes a GeoJSON file carries there.
 
@@ -155,9 +157,12 @@ def names(where, *, role=None, geojson=None) -> tuple[str, ...]:
     --------
     >>> names("node", geojson="geometry")
     ('lon', 'lat')
+    >>> names("node", role="output", type="float")
+    ('compute_used', 'utilisation', 'scarcity')
     """
     return tuple(a.name for a in ATTRIBUTES
                  if a.where == where and (role is None or a.role == role)
+                 and (type is None or a.type == type)
                  and (geojson is None or a.geojson == geojson))
 
 
