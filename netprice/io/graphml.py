@@ -34,6 +34,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import ValidationError
+from ..geo import spherical_mean
 from ..graph import add_link, add_site, empty_network
 from ..synth import synthesise_market
 from ..validate import validate
@@ -133,19 +134,6 @@ def _coordinate(value, bound):
     if not math.isfinite(number) or abs(number) > bound:
         return None, f"{value!r} is outside [-{bound:g}, {bound:g}]"
     return number, None
-
-
-def _spherical_mean(points):
-    """Centre of (lon, lat) points on the sphere: right across the antimeridian too."""
-    lon = np.radians([p[0] for p in points])
-    lat = np.radians([p[1] for p in points])
-    xyz = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]).mean(axis=1)
-    norm = float(np.linalg.norm(xyz))
-    if norm < 1e-9:  # antipodal neighbours: no meaningful centre
-        return points[0]
-    x, y, z = xyz / norm
-    return (round(math.degrees(math.atan2(y, x)), 6),
-            round(math.degrees(math.asin(max(-1.0, min(1.0, z)))), 6))
 
 
 def _looks_like_json(path: Path) -> bool:
@@ -265,7 +253,7 @@ def _clean(R, *, lon_key, lat_key, components):
         if not rounds:
             break
         for n, around in rounds.items():
-            lon, lat = _spherical_mean([(H.nodes[m]["lon"], H.nodes[m]["lat"]) for m in around])
+            lon, lat = spherical_mean([(H.nodes[m]["lon"], H.nodes[m]["lat"]) for m in around])
             H.nodes[n].update(lon=lon, lat=lat, placed=True, role="junction")
             report["nodes_placed"][n] = {"lon": lon, "lat": lat, "from": around}
             located.add(n)
