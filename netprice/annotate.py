@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lp.duals import PARTS
+from .schema import PRICE_PARTS, names, output_names
 
 __all__ = ["annotate"]
 
@@ -16,7 +16,8 @@ def annotate(G, res):
     ``compute_used``, ``utilisation``, ``scarcity`` and ``served``; arcs get
     ``flow_gbps``, ``flow_tokens``, ``utilisation``, ``saturated`` and
     ``rent``; ``G.graph["result"]`` holds the mode, objective, formulation
-    and status.  ``G`` itself is left untouched.
+    and status.  ``G`` itself is left untouched.  The attributes written
+    are the outputs of :data:`netprice.schema.ATTRIBUTES`, in its order.
 
     Examples
     --------
@@ -27,27 +28,16 @@ def annotate(G, res):
     ['formulation', 'mode', 'objective', 'settlement', 'solver', 'status']
     """
     H = G.copy()
-    prices = res.prices
-    nodes = res.nodes
-    service = res.service
+    node_outputs, edge_outputs = output_names("node"), output_names("edge")
+    prices, nodes, service = res.prices, res.nodes, res.service
     for n in H.nodes:
-        rows = prices.loc[n]
-        H.nodes[n]["price"] = {w: float(v) for w, v in rows["price"].items()}
-        H.nodes[n]["price_parts"] = {
-            w: {part: float(rows.at[w, part]) for part in PARTS} for w in rows.index}
-        H.nodes[n]["compute_used"] = float(nodes.at[n, "compute_used"])
-        H.nodes[n]["utilisation"] = float(nodes.at[n, "utilisation"])
-        H.nodes[n]["scarcity"] = float(nodes.at[n, "scarcity"])
-        H.nodes[n]["served"] = {w: float(v) for w, v in service.loc[n, "served"].items()}
+        values = _node_values(n, prices, nodes, service)
+        H.nodes[n].update((name, values[name]) for name in node_outputs)
     links = res.links
     token_columns = [c for c in links.columns if c.startswith("tokens_")]
     for (u, v), row in links.iterrows():
-        edge = H.edges[u, v]
-        edge["flow_gbps"] = float(row["flow_gbps"])
-        edge["flow_tokens"] = {c[len("tokens_"):]: float(row[c]) for c in token_columns}
-        edge["utilisation"] = float(row["utilisation"])
-        edge["saturated"] = bool(row["saturated"])
-        edge["rent"] = float(row["rent"])
+        values = _arc_values(row, token_columns)
+        H.edges[u, v].update((name, values[name]) for name in edge_outputs)
     H.graph["result"] = {
         "mode": res.mode,
         "objective": float(res.objective),
@@ -58,3 +48,24 @@ def annotate(G, res):
                        if np.isfinite(v)},
     }
     return H
+
+
+def _node_values(n, prices, nodes, service) -> dict:
+    """Every node output of the contract at ``n``, as plain Python numbers."""
+    rows = prices.loc[n]
+    # A number output is the column of the same name in res.nodes.
+    values = {name: float(nodes.at[n, name]) for name in names("node", role="output",
+                                                                  type="float")}
+    values["price"] = {w: float(v) for w, v in rows["price"].items()}
+    values["price_parts"] = {
+        w: {part: float(rows.at[w, part]) for part in PRICE_PARTS} for w in rows.index}
+    values["served"] = {w: float(v) for w, v in service.loc[n, "served"].items()}
+    return values
+
+
+def _arc_values(row, token_columns) -> dict:
+    """Every arc output of the contract, from the arc's row of res.links."""
+    values = {name: float(row[name]) for name in names("edge", role="output", type="float")}
+    values["saturated"] = bool(row["saturated"])
+    values["flow_tokens"] = {c[len("tokens_"):]: float(row[c]) for c in token_columns}
+    return values

@@ -175,7 +175,7 @@ def workload_specs(G) -> dict:
         full = dict(WORKLOAD_FIELDS)
         full.update({k: v for k, v in spec.items() if v is not None or k in ("latency_ms", "voll")})
         if full["compute_intensity"] is None:
-            full["compute_intensity"] = 1.0
+            full["compute_intensity"] = WORKLOAD_FIELDS["compute_intensity"]
         specs[w] = full
     return specs
 

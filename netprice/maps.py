@@ -38,6 +38,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from .offline import make_offline
+from .schema import PRICE_PARTS, unit
 
 __all__ = [
     "price_map",
@@ -61,7 +62,6 @@ NO_PRICE_COLOR = "#9e9e9e"
 SATURATED_COLOR = "#d7191c"
 _UTIL_COLORS = ["#8c9aa8", "#d9a21b", "#f08c1e", "#e25d0e"]
 _UTILISATION = bcm.LinearColormap(_UTIL_COLORS, index=[0.0, 0.5, 0.85, 1.0], vmin=0.0, vmax=1.0)
-_PARTS = ("processing", "scarcity", "transport", "congestion", "unserved")
 _SEA = "#dce8f0"
 
 
@@ -398,8 +398,9 @@ def _legend_html(scales, graphs, has_arrows) -> str:
     parts.append("<div class='np-keys'><div><b>Links</b>: colour, width = utilisation"
                  + "".join(links) + "</div><div><b>Nodes</b>: size = capacity"
                  + "".join(nodes) + "</div></div>")
-    parts.append("<div class='np-muted'>Hover a link for flows and rents ($/h per Gbit/s), "
-                 "a node for its price decomposition; click a node for its serving mix.</div>")
+    parts.append("<div class='np-muted'>Hover a link for flows and rents "
+                 f"({unit('edge', 'rent')}), a node for its price decomposition; "
+                 "click a node for its serving mix.</div>")
     parts.append("<div class='np-muted'>Outlines: Natural Earth, U.S. Census Bureau "
                  "(public domain)</div>")
     # the legend reaches JavaScript through tojson, so plain HTML escaping suffices
@@ -417,7 +418,7 @@ def _price_scales(graphs, workloads) -> dict:
             pad = max(abs(lo) * 0.05, 0.5)
             lo, hi = lo - pad, hi + pad
         scales[w] = bcm.LinearColormap(PRICE_COLORS, vmin=lo, vmax=hi,
-                                       caption=f"{w} price, $/Mtok")
+                                       caption=f"{w} price, {unit('node', 'price')}")
     return scales
 
 
@@ -433,9 +434,10 @@ def _node_tooltip(n, d, w) -> str:
     dec = _decimals(price)  # parts aligned with the total
     rows = "".join(
         f"<tr><td>{p}</td><td>{_num(((d.get('price_parts') or {}).get(w) or {}).get(p), dec)}</td>"
-        "</tr>" for p in _PARTS)
-    return (f"<div class='np-tip'>{head}<br>{_esc(w)} price <b>{_num(price)} $/Mtok</b>"
-            f"<table><tr><th>of which</th><th>$/Mtok</th></tr>{rows}</table></div>")
+        "</tr>" for p in PRICE_PARTS)
+    return (f"<div class='np-tip'>{head}<br>{_esc(w)} price <b>{_num(price)} "
+            f"{unit('node', 'price')}</b><table><tr><th>of which</th>"
+            f"<th>{unit('node', 'price_parts')}</th></tr>{rows}</table></div>")
 
 
 def _node_popup(n, d, workloads) -> str:
@@ -450,11 +452,12 @@ def _node_popup(n, d, workloads) -> str:
         f"<td>{_num(price.get(w))}</td></tr>" for w in workloads)
     html = [f"<div class='np-tip'><b>{_esc(name)}</b> <span class='np-muted'>({_esc(n)})</span>",
             "<table><tr><th>workload</th><th>demand tok/s</th><th>served tok/s</th>"
-            f"<th>price $/Mtok</th></tr>{rows}</table>"]
+            f"<th>price {unit('node', 'price')}</th></tr>{rows}</table>"]
     if _finite(cap) and float(cap) > 0:
         html.append(
-            f"compute used {_num(d.get('compute_used'), 0)} of {_num(cap, 0)} reference tokens/s "
-            f"({_pct(d.get('utilisation'))})<br>scarcity rent {_num(d.get('scarcity'))} $/Mtok")
+            f"compute used {_num(d.get('compute_used'), 0)} of {_num(cap, 0)} "
+            f"{unit('node', 'compute_used')} ({_pct(d.get('utilisation'))})<br>"
+            f"scarcity rent {_num(d.get('scarcity'))} {unit('node', 'scarcity')}")
     else:
         html.append("no compute at this node")
     html.append("</div>")
@@ -474,17 +477,17 @@ def _link_tooltip(H, key, arcs, w) -> str:
         rent = d.get("rent")
         lines = [f"<b{' class=np-sat' if sat else ''}>{label(u)} &rarr; {label(v)}"
                  f"{': saturated' if sat else ''}</b>",
-                 f"flow {_num(d.get('flow_gbps'), 2)} of {_num(d.get('bandwidth_gbps'), 1)} Gbit/s "
-                 f"({_pct(d.get('utilisation'))})"]
+                 f"flow {_num(d.get('flow_gbps'), 2)} of {_num(d.get('bandwidth_gbps'), 1)} "
+                 f"{unit('edge', 'flow_gbps')} ({_pct(d.get('utilisation'))})"]
         if sat or (_finite(rent) and float(rent) > 0):
             lines.append(f"<span{' class=np-sat' if sat else ''}>rent {_num(rent)} "
-                         "$/h per Gbit/s</span>")
+                         f"{unit('edge', 'rent')}</span>")
         # every workload, not only the shown one: the heavy one is what saturates a link
         tokens = [(k, t) for k, t in (d.get("flow_tokens") or {}).items()
                   if _finite(t) and float(t) > 0]
         tokens.sort(key=lambda kt: (kt[0] != w, -float(kt[1])))
-        lines.append("tokens/s: " + (" &middot; ".join(f"{_esc(k)} {_num(t, 0)}" for k, t in tokens)
-                                     if tokens else "none"))
+        listed = " &middot; ".join(f"{_esc(k)} {_num(t, 0)}" for k, t in tokens)
+        lines.append(f"{unit('edge', 'flow_tokens')}: {listed or 'none'}")
         blocks.append("<div class='np-dir'>" + "<br>".join(lines) + "</div>")
     kind = "one-way link" if len(arcs) == 1 and arcs[0][2].get("directed") else "link"
     return (f"<div class='np-tip'><b>{kind} {_esc(key)}</b>: {label(u0)} &ndash; {label(v0)}"

@@ -28,13 +28,14 @@ and link bandwidth, so the LP has an optimum.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 
 from .errors import ValidationError
-from .geo import geodesic_length_km
-from .schema import DEFAULT_TOKEN_BYTES
+from .geo import geodesic_length_km, great_circle_km
+from .schema import DEFAULT_TOKEN_BYTES, WORKLOAD_FIELDS
 
 __all__ = [
     "DEFAULT_WORKLOADS",
@@ -93,7 +94,6 @@ ELECTRICITY_ANCHORS = (
 #: electricity price, over the tokens it produces in that hour.
 GPU_COST = {"gpu_hour_usd": 1.5, "gpu_kw": 1.0, "pue": 1.3, "tokens_per_gpu_s": 2500.0}
 
-_EARTH_RADIUS_KM = 6371.0
 # Interpolation length: prices blend over a few hundred km instead of
 # jumping at the midpoint between two anchors.
 _SMOOTHING_KM = 300.0
@@ -107,7 +107,11 @@ def electricity_price(lon, lat):
 
     An inverse-fourth-power distance blend of :data:`ELECTRICITY_ANCHORS`
     (great-circle distance, smoothed over 300 km): smooth, defined
-    everywhere, and close to the anchor's price near an anchor.
+    everywhere, and close to the anchor's price near an anchor.  The
+    distance is on the sphere (:func:`netprice.geo.great_circle_km`), not
+    the WGS84 ellipsoid: the blend is no more exact than its anchors, and
+    the ellipsoid would move the rounded costs of 115 of the 276 Topology
+    Zoo markets synthesised with seed 0.
 
     Parameters
     ----------
@@ -121,13 +125,10 @@ def electricity_price(lon, lat):
     >>> round(float(electricity_price(-0.1, 51.5)))  # London
     210
     """
-    lon = np.radians(np.asarray(lon, dtype=float))[..., None]
-    lat = np.radians(np.asarray(lat, dtype=float))[..., None]
+    lon = np.asarray(lon, dtype=float)[..., None]
+    lat = np.asarray(lat, dtype=float)[..., None]
     anchors = np.array([a[:3] for a in ELECTRICITY_ANCHORS], dtype=float)
-    alon, alat = np.radians(anchors[:, 0]), np.radians(anchors[:, 1])
-    hav = (np.sin((alat - lat) / 2) ** 2
-           + np.cos(lat) * np.cos(alat) * np.sin((alon - lon) / 2) ** 2)
-    dist = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
+    dist = great_circle_km(lon, lat, anchors[:, 0], anchors[:, 1])
     # Inverse fourth power: the nearest anchors decide, far ones fade out.
     weights = 1.0 / (dist ** 2 + _SMOOTHING_KM ** 2) ** 2
     price = (weights * anchors[:, 2]).sum(axis=-1) / weights.sum(axis=-1)
@@ -179,8 +180,8 @@ def _workload_plan(workloads):
             raise ValidationError("is missing", feature=f"workload '{name}'",
                                   field="bytes_per_token",
                                   fix="give the payload per token in bytes")
-        spec.setdefault("compute_intensity", 1.0)
-        spec.setdefault("voll", None)
+        spec.setdefault("compute_intensity", WORKLOAD_FIELDS["compute_intensity"])
+        spec.setdefault("voll", WORKLOAD_FIELDS["voll"])
         if "latency_ms" in spec:
             hint["reach"] = None
         elif hint["reach"] is None:
@@ -290,147 +291,31 @@ def synthesise_market(G, seed=0, *, workloads=None, site_fraction=0.2, max_sites
         raise ValidationError("the network has no nodes", fix="add geolocated sites first")
     specs, hints = _workload_plan(DEFAULT_WORKLOADS if workloads is None else workloads)
     names = list(specs)
-    roles = {n: H.nodes[n].get(role) or "metro" for n in nodes}
-    origins = [n for n in nodes if roles[n] != "junction"]
-    if not origins:
-        raise ValidationError(
-            "no node can carry demand: every node is a junction", field=role,
-            fix="mark at least one node as a metro (or remove the role attribute)")
-    eligible = [n for n in origins if roles[n] == "metro"] or list(origins)
-    index = {n: i for i, n in enumerate(nodes)}
-    degree = np.array([len(_neighbours(H, n) - {n}) for n in nodes], dtype=float)
+    origins, eligible = _demand_nodes(H, nodes, role)
+    degree = {n: float(len(_neighbours(H, n) - {n})) for n in nodes}
+    draws = _Draws.take(seed, nodes, len(names), utilisation)
+    reach = _Reach(H, weight)
 
-    # One draw per node for everything, whatever is chosen later, so a
-    # node's numbers do not shift when another node changes role.
-    rng = np.random.default_rng(seed)
-    tiebreak = rng.random(len(nodes))
-    size_noise = rng.lognormal(0.0, 0.75, len(nodes))
-    mix_noise = rng.lognormal(0.0, 0.3, (len(nodes), len(names)))
-    proc_draw = rng.uniform(0.5, 2.0, len(nodes))
-    cost_noise = rng.lognormal(0.0, 0.1, len(nodes))
-    spare_noise = rng.lognormal(0.0, 0.5, len(nodes))
-    target = float(rng.uniform(*utilisation))
-
-    # Latency from every node *to* a site: Dijkstra from the site on the
-    # reversed graph (the same as forward on an undirected network).
-    R = H.reverse(copy=False) if H.is_directed() else H
-    to_site, path_to = {}, {}
-
-    def reach_site(s):
-        if s not in to_site:
-            to_site[s], path_to[s] = nx.single_source_dijkstra(R, s, weight=weight)
-
-    n_sites = max(2, round(site_fraction * len(origins)))
-    if max_sites is not None:
-        n_sites = min(n_sites, max_sites)
-    n_sites = min(n_sites, len(eligible))
-    by_degree = sorted(eligible, key=lambda n: (-degree[index[n]], tiebreak[index[n]]))
-    sites = by_degree[: math.ceil(n_sites / 2)]
-    for s in sites:
-        reach_site(s)
-    while len(sites) < n_sites:
-        def gap(n):
-            return min(to_site[s].get(n, math.inf) for s in sites)
-        far = max((n for n in eligible if n not in sites),
-                  key=lambda n: (gap(n), -tiebreak[index[n]]))
-        sites.append(far)
-        reach_site(far)
-    # A node cut off from every site (a directed or split network) gets
-    # compute of its own rather than demand that nothing can serve.
-    for o in origins:
-        if all(o not in to_site[s] for s in sites):
-            sites.append(o)
-            reach_site(o)
-
-    proc = {s: round(float(proc_draw[index[s]]), 1) for s in sites}
-    latency = {o: {s: to_site[s][o] + proc[s] for s in sites if o in to_site[s]}
+    sites = _place_sites(origins, eligible, degree, draws, reach, site_fraction=site_fraction,
+                         max_sites=max_sites)
+    # Each origin's latency to the sites it reaches, processing included;
+    # its home is the nearest, where the certificate of feasibility serves it.
+    proc = {s: round(float(draws.proc[s]), 1) for s in sites}
+    latency = {o: {s: reach.latency[s][o] + proc[s] for s in sites if o in reach.latency[s]}
                for o in origins}
     home = {o: min(latency[o], key=latency[o].get) for o in origins}
     nearest_max = max(latency[o][home[o]] for o in origins)
     farthest = max(max(lat.values()) for lat in latency.values())
+    _set_latency_limits(specs, hints, nearest_max, farthest, voll)
 
-    for w in names:
-        reach = hints[w]["reach"]
-        if reach is not None:
-            reach = float(reach)
-            limit = min(nearest_max + reach * (farthest - nearest_max),
-                        (1.0 + reach) * nearest_max)
-            specs[w]["latency_ms"] = _ceil_ms(max(limit, nearest_max))
-        if voll is not None:
-            specs[w]["voll"] = float(voll)
-
-    # Demand: a population proxy (connectivity x lognormal noise), split by
-    # the workload shares perturbed per node.
-    size = np.array([max(degree[index[o]], 1.0) * size_noise[index[o]] for o in origins])
-    totals = demand_per_node * size / size.mean()
-    shares = np.array([hints[w]["share"] for w in names])
-    demand = {}
-    for k, o in enumerate(origins):
-        mix = shares * mix_noise[index[o]]
-        demand[o] = totals[k] * mix / mix.sum()
-
-    # Scale down origins whose nearest-site route would overload a link, in
-    # the mode that loads links most (each workload's bytes, at least token_bytes).
-    bits = np.array([max(float(specs[w]["bytes_per_token"]), float(token_bytes)) * 8.0
-                     for w in names])
-    routes, load = {}, {}
-    for o in origins:
-        path = path_to[home[o]][o][::-1]
-        routes[o] = list(zip(path, path[1:]))
-        for arc in routes[o]:
-            load[arc] = load.get(arc, 0.0) + float(demand[o] @ bits)
-    scaled = {}
-    for o in origins:
-        factor = 1.0
-        for arc in routes[o]:
-            room = _LINK_HEADROOM * float(H.edges[arc]["bandwidth_gbps"]) * 1e9
-            factor = min(factor, room / load[arc])
-        if factor < 1.0:
-            demand[o] = demand[o] * factor
-            scaled[o] = _sig(factor, 3)
+    demand = _demand(origins, names, hints, degree, draws, demand_per_node)
+    scaled = _fit_demand_to_links(H, demand, home, reach, specs, token_bytes)
     demand = {o: [_sig(x) for x in d] for o, d in demand.items()}
-
-    # Capacity: each site covers the demand nearest to it; the spare that
-    # makes the seeded utilisation goes to sites by size.
     intensity = np.array([float(specs[w]["compute_intensity"]) for w in names])
-    homed = {s: 0.0 for s in sites}
-    for o in origins:
-        homed[home[o]] += float(np.dot(demand[o], intensity))
-    need = sum(homed.values())
-    spare = need / target - need
-    weights = np.array([max(degree[index[s]], 1.0) * spare_noise[index[s]] for s in sites])
-    weights = weights / weights.sum()
-    capacity = {s: _sig_up(homed[s] + spare * wgt) for s, wgt in zip(sites, weights)}
+    capacity = _capacity(sites, home, demand, intensity, degree, draws)
 
-    site_set = set(sites)
-    for n in nodes:
-        data = H.nodes[n]
-        for key in ("demand", "cost", "proc_latency_ms", "serves", "electricity_usd_mwh"):
-            data.pop(key, None)
-        data["capacity"] = 0.0
-        if n in demand:
-            data["demand"] = dict(zip(names, demand[n]))
-        if n in site_set:
-            price = float(electricity_price(data["lon"], data["lat"]))
-            data["capacity"] = capacity[n]
-            data["cost"] = _sig(site_cost(price) * cost_noise[index[n]])
-            data["proc_latency_ms"] = proc[n]
-            data["electricity_usd_mwh"] = _sig(price, 3)
-    for u, v, data in H.edges(data=True):
-        length = data.get("length_km")
-        if length is None:
-            length = geodesic_length_km([(H.nodes[u]["lon"], H.nodes[u]["lat"]),
-                                         (H.nodes[v]["lon"], H.nodes[v]["lat"])])
-        # Transit is cheap and grows with distance: 0.1 cent per GB plus
-        # half a cent per 1000 km.
-        data["cost_per_gb"] = _sig(0.001 + 0.005 * float(length) / 1000.0)
-
-    binding = 0
-    for w in names:
-        limit = specs[w]["latency_ms"]
-        if limit is not None:
-            binding += sum(1 for o in origins
-                           if sum(1 for ms in latency[o].values() if ms <= limit) < len(sites))
+    _write_nodes(H, names, demand, capacity, proc, draws)
+    _write_link_costs(H)
     total_demand = sum(float(np.dot(demand[o], intensity)) for o in origins)
     H.graph["workloads"] = specs
     H.graph["token_bytes"] = float(token_bytes)
@@ -441,8 +326,221 @@ def synthesise_market(G, seed=0, *, workloads=None, site_fraction=0.2, max_sites
         "utilisation": _sig(total_demand / sum(capacity.values()), 4),
         "nearest_site_max_ms": _sig(nearest_max, 6),
         "farthest_site_max_ms": _sig(farthest, 6),
-        "latency_binding_pairs": binding,
+        "latency_binding_pairs": _latency_binding_pairs(specs, latency, len(sites)),
         "workload_hints": {w: dict(h) for w, h in hints.items()},
         "demand_scaled_for_bandwidth": scaled,
     }
     return H
+
+
+def _demand_nodes(H, nodes, role):
+    """The nodes that carry demand (all but junctions), and those eligible for compute.
+
+    Compute goes to metros; a network of peers and exchanges only puts it
+    on them rather than nowhere.
+    """
+    roles = {n: H.nodes[n].get(role) or "metro" for n in nodes}
+    origins = [n for n in nodes if roles[n] != "junction"]
+    if not origins:
+        raise ValidationError(
+            "no node can carry demand: every node is a junction", field=role,
+            fix="mark at least one node as a metro (or remove the role attribute)")
+    eligible = [n for n in origins if roles[n] == "metro"] or list(origins)
+    return origins, eligible
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """Every random number of a synthesis, per node, drawn up front in a fixed order.
+
+    One draw per node for everything, whatever is chosen later, so a
+    node's numbers do not shift when another node changes role; and a new
+    draw goes last, so that the markets of existing seeds do not change.
+    """
+
+    tiebreak: dict      # uniform [0, 1): order among equally good nodes
+    size: dict          # lognormal noise on the demand of a node
+    mix: dict           # lognormal noise on each workload's share of it
+    proc: dict          # processing latency of a site, ms
+    cost: dict          # lognormal noise on the cost of a site
+    spare: dict         # lognormal noise on a site's share of spare capacity
+    utilisation: float  # total demand / total compute
+
+    @classmethod
+    def take(cls, seed, nodes, n_workloads, utilisation):
+        rng = np.random.default_rng(seed)
+        n = len(nodes)
+
+        def per_node(values):
+            return dict(zip(nodes, values))
+
+        # Keyword arguments are evaluated in the order written: the draw order.
+        return cls(tiebreak=per_node(rng.random(n)),
+                   size=per_node(rng.lognormal(0.0, 0.75, n)),
+                   mix=per_node(rng.lognormal(0.0, 0.3, (n, n_workloads))),
+                   proc=per_node(rng.uniform(0.5, 2.0, n)),
+                   cost=per_node(rng.lognormal(0.0, 0.1, n)),
+                   spare=per_node(rng.lognormal(0.0, 0.5, n)),
+                   utilisation=float(rng.uniform(*utilisation)))
+
+
+class _Reach:
+    """Latency and fastest path from every node *to* a site, one Dijkstra per site.
+
+    The search runs from the site on the reversed graph (the same as
+    forward on an undirected network), and only for the sites chosen.
+    """
+
+    def __init__(self, H, weight):
+        self._graph = H.reverse(copy=False) if H.is_directed() else H
+        self._weight = weight
+        self.latency, self.path = {}, {}
+
+    def add(self, site):
+        if site not in self.latency:
+            self.latency[site], self.path[site] = nx.single_source_dijkstra(
+                self._graph, site, weight=self._weight)
+
+
+def _place_sites(origins, eligible, degree, draws, reach, *, site_fraction, max_sites):
+    """Compute sites, as an operator places GPU regions.
+
+    Half at the best-connected nodes (hubs), the rest farthest-first, each
+    at the node worst served by the sites so far; then any node no site
+    can reach (a directed or split network) gets compute of its own
+    rather than demand that nothing can serve.
+    """
+    n_sites = max(2, round(site_fraction * len(origins)))
+    if max_sites is not None:
+        n_sites = min(n_sites, max_sites)
+    n_sites = min(n_sites, len(eligible))
+    by_degree = sorted(eligible, key=lambda n: (-degree[n], draws.tiebreak[n]))
+    sites = by_degree[: math.ceil(n_sites / 2)]
+    for s in sites:
+        reach.add(s)
+
+    def gap(n):
+        return min(reach.latency[s].get(n, math.inf) for s in sites)
+
+    while len(sites) < n_sites:
+        far = max((n for n in eligible if n not in sites),
+                  key=lambda n: (gap(n), -draws.tiebreak[n]))
+        sites.append(far)
+        reach.add(far)
+    for o in origins:
+        if all(o not in reach.latency[s] for s in sites):
+            sites.append(o)
+            reach.add(o)
+    return sites
+
+
+def _set_latency_limits(specs, hints, nearest_max, farthest, voll):
+    """Latency limits from each workload's ``reach``, and the value of lost load.
+
+    A limit never below ``nearest_max`` keeps every node's nearest site
+    admissible (the market stays feasible); below ``farthest`` it binds.
+    """
+    for w, spec in specs.items():
+        reach = hints[w]["reach"]
+        if reach is not None:
+            reach = float(reach)
+            limit = min(nearest_max + reach * (farthest - nearest_max),
+                        (1.0 + reach) * nearest_max)
+            spec["latency_ms"] = _ceil_ms(max(limit, nearest_max))
+        if voll is not None:
+            spec["voll"] = float(voll)
+
+
+def _demand(origins, names, hints, degree, draws, demand_per_node):
+    """Tokens/s per origin and workload: a population proxy (connectivity x
+    lognormal noise) scaled to ``demand_per_node`` on average, split by the
+    workload shares perturbed per node."""
+    size = np.array([max(degree[o], 1.0) * draws.size[o] for o in origins])
+    totals = demand_per_node * size / size.mean()
+    shares = np.array([hints[w]["share"] for w in names])
+    demand = {}
+    for k, o in enumerate(origins):
+        mix = shares * draws.mix[o]
+        demand[o] = totals[k] * mix / mix.sum()
+    return demand
+
+
+def _fit_demand_to_links(H, demand, home, reach, specs, token_bytes):
+    """Scale down, in place, the demand of origins whose route to their
+    nearest site would overload a link; return the factors applied.
+
+    Loads are counted in the mode that loads links most (each workload's
+    bytes, at least ``token_bytes``), so that serving every node at its
+    nearest site fits the links in both modes.
+    """
+    bits = np.array([max(float(spec["bytes_per_token"]), float(token_bytes)) * 8.0
+                     for spec in specs.values()])
+    routes, load = {}, {}
+    for o, d in demand.items():
+        path = reach.path[home[o]][o][::-1]
+        routes[o] = list(zip(path, path[1:]))
+        for arc in routes[o]:
+            load[arc] = load.get(arc, 0.0) + float(d @ bits)
+    scaled = {}
+    for o in demand:
+        factor = 1.0
+        for arc in routes[o]:
+            room = _LINK_HEADROOM * float(H.edges[arc]["bandwidth_gbps"]) * 1e9
+            factor = min(factor, room / load[arc])
+        if factor < 1.0:
+            demand[o] = demand[o] * factor
+            scaled[o] = _sig(factor, 3)
+    return scaled
+
+
+def _capacity(sites, home, demand, intensity, degree, draws):
+    """Compute capacity per site: each covers the demand nearest to it,
+    and the spare that makes the seeded utilisation goes to sites by size."""
+    homed = {s: 0.0 for s in sites}
+    for o, d in demand.items():
+        homed[home[o]] += float(np.dot(d, intensity))
+    need = sum(homed.values())
+    spare = need / draws.utilisation - need
+    weights = np.array([max(degree[s], 1.0) * draws.spare[s] for s in sites])
+    weights = weights / weights.sum()
+    return {s: _sig_up(homed[s] + spare * wgt) for s, wgt in zip(sites, weights)}
+
+
+def _write_nodes(H, names, demand, capacity, proc, draws):
+    """Replace every node's market attributes: demand on origins; compute,
+    cost (GPU-hour plus the local electricity price) and processing
+    latency on sites."""
+    for n, data in H.nodes(data=True):
+        for key in ("demand", "cost", "proc_latency_ms", "serves", "electricity_usd_mwh"):
+            data.pop(key, None)
+        data["capacity"] = 0.0
+        if n in demand:
+            data["demand"] = dict(zip(names, demand[n]))
+        if n in capacity:
+            price = float(electricity_price(data["lon"], data["lat"]))
+            data["capacity"] = capacity[n]
+            data["cost"] = _sig(site_cost(price) * draws.cost[n])
+            data["proc_latency_ms"] = proc[n]
+            data["electricity_usd_mwh"] = _sig(price, 3)
+
+
+def _write_link_costs(H):
+    """Transit is cheap and grows with distance: 0.1 cent per GB plus half
+    a cent per 1000 km of geodesic length."""
+    for u, v, data in H.edges(data=True):
+        length = data.get("length_km")
+        if length is None:
+            length = geodesic_length_km([(H.nodes[u]["lon"], H.nodes[u]["lat"]),
+                                         (H.nodes[v]["lon"], H.nodes[v]["lat"])])
+        data["cost_per_gb"] = _sig(0.001 + 0.005 * float(length) / 1000.0)
+
+
+def _latency_binding_pairs(specs, latency, n_sites):
+    """How many (origin, workload) pairs cannot reach every site within the limit."""
+    binding = 0
+    for spec in specs.values():
+        limit = spec["latency_ms"]
+        if limit is not None:
+            binding += sum(1 for sites in latency.values()
+                           if sum(1 for ms in sites.values() if ms <= limit) < n_sites)
+    return binding

@@ -14,6 +14,7 @@ import numbers
 import networkx as nx
 
 from .errors import ValidationError
+from .schema import WORKLOAD_FIELDS, input_names
 
 __all__ = ["validate", "check_number"]
 
@@ -93,12 +94,11 @@ def _check_workloads(G):
             raise ValidationError(
                 f"must be an object of workload parameters, got {_describe(spec)}",
                 feature=feature, field="workloads")
-        unknown = set(spec) - {"latency_ms", "bytes_per_token", "compute_intensity", "voll",
-                               "description"}
+        unknown = set(spec) - set(input_names("workload"))
         if unknown:
             raise ValidationError(
                 f"unknown parameter(s) {sorted(unknown)}", feature=feature, field=sorted(unknown)[0],
-                fix="use latency_ms, bytes_per_token, compute_intensity, voll")
+                fix=f"use {', '.join(WORKLOAD_FIELDS)}")
         if spec.get("latency_ms") is not None:
             try:
                 check_number(spec["latency_ms"], feature=feature, field="latency_ms",

@@ -7,9 +7,14 @@ import math
 
 import networkx as nx
 
+from ..schema import names
+
 __all__ = ["to_geodataframes", "from_geodataframes"]
 
 _GRAPH_ATTRS_KEY = "netprice"
+# Attributes the geometry column carries: a node's coordinates, an arc's path.
+_NODE_GEOMETRY = names("node", geojson="geometry")
+_EDGE_GEOMETRY = names("edge", geojson="geometry")
 
 
 def to_geodataframes(G):
@@ -36,7 +41,7 @@ def to_geodataframes(G):
     import geopandas as gpd
     from shapely.geometry import LineString, Point
 
-    node_rows = [{**{k: v for k, v in data.items() if k not in ("lon", "lat")}, "node": n,
+    node_rows = [{**{k: v for k, v in data.items() if k not in _NODE_GEOMETRY}, "node": n,
                   "geometry": Point(data["lon"], data["lat"])}
                  for n, data in G.nodes(data=True)]
     nodes = gpd.GeoDataFrame(node_rows, geometry="geometry", crs="EPSG:4326").set_index("node")
@@ -44,7 +49,7 @@ def to_geodataframes(G):
     for u, v, data in G.edges(data=True):
         coords = data.get("geometry") or [(G.nodes[u]["lon"], G.nodes[u]["lat"]),
                                           (G.nodes[v]["lon"], G.nodes[v]["lat"])]
-        row = {k: x for k, x in data.items() if k != "geometry"}
+        row = {k: x for k, x in data.items() if k not in _EDGE_GEOMETRY}
         row.update(source=u, target=v, geometry=LineString(coords))
         link_rows.append(row)
     links = gpd.GeoDataFrame(link_rows, geometry="geometry", crs="EPSG:4326",

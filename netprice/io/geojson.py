@@ -21,14 +21,16 @@ import numpy as np
 
 from ..errors import ValidationError
 from ..graph import add_link, empty_network
-from ..schema import SCHEMA_VERSION
-from ..validate import check_number, validate
+from ..schema import DEFAULT_TOKEN_BYTES, SCHEMA_VERSION, default, input_names, names
+from ..validate import _check_workloads, check_number, validate
 
 __all__ = ["read_geojson", "write_geojson", "to_feature_collection", "atomic_write_text"]
 
-_NODE_FIELDS = ("capacity", "cost", "demand", "serves", "proc_latency_ms", "name")
-_LINK_FIELDS = ("source", "target", "bandwidth_gbps", "latency_ms", "cost_per_gb",
-                "route_factor", "directed")
+# The properties of the graph contract a feature may carry: a null one is
+# left out (the default applies), and a link's go to add_link as arguments
+# while any other property rides along as an attribute.
+_NODE_FIELDS = names("node", role="input", geojson="property")
+_LINK_FIELDS = ("source", "target") + names("edge", role="input", geojson="property")
 
 
 def _kind(value) -> str:
@@ -282,6 +284,21 @@ def read_geojson(path, *, validate_graph=True) -> nx.DiGraph:
 
 def _read(path: Path, validate_graph: bool) -> nx.DiGraph:
     doc = _load_json(path)
+    features = _features(doc, path)
+    G = _scenario_graph(_scenario(doc, path))
+    points, lines = _sort_features(features, path)
+    # All nodes first: a link may come before the nodes it joins.
+    for label, feature, props in points:
+        _add_point(G, label, feature, props, path)
+    for label, feature, props in lines:
+        _add_line(G, label, feature, props, path)
+    if validate_graph:
+        validate(G, file=path)
+    return G
+
+
+def _features(doc, path):
+    """The features of a FeatureCollection, refusing anything else or an empty one."""
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         found = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
         raise ValidationError(
@@ -296,21 +313,33 @@ def _read(path: Path, validate_graph: bool) -> nx.DiGraph:
         raise ValidationError("is an empty network: 'features' is empty", file=path,
                               field="features", fix="add Point features (sites) and LineString "
                                                     "features (links)")
-    scenario = _scenario(doc, path)
-    # Validate the scenario first: node fields refer to the workloads, and
-    # empty_network fills defaults that would hide a missing parameter.
-    from ..validate import _check_workloads
+    return features
+
+
+def _scenario_graph(scenario) -> nx.DiGraph:
+    """An empty network with the scenario's workloads and parameters.
+
+    The workloads are checked before anything else, as they are written:
+    node fields refer to them, and empty_network fills in defaults that
+    would hide a missing parameter.  Members that are not graph inputs of
+    the contract (a description, a stored result ...) ride along in
+    ``G.graph``.
+    """
     _check_workloads(nx.DiGraph(workloads=scenario["workloads"],
                                 token_bytes=scenario.get("token_bytes"),
                                 route_factor=scenario.get("route_factor")))
     G = empty_network(scenario["workloads"],
-                      token_bytes=scenario.get("token_bytes", 4.0),
+                      token_bytes=scenario.get("token_bytes", DEFAULT_TOKEN_BYTES),
                       name=scenario.get("name"), route_factor=scenario.get("route_factor"))
     for key, value in scenario.items():
-        if key not in ("workloads", "token_bytes", "name", "route_factor", "schema_version"):
+        if key not in input_names("graph") and key != "schema_version":
             G.graph[key] = value
+    return G
 
-    nodes, links = [], []
+
+def _sort_features(features, path):
+    """Points (nodes) and LineStrings (links), each as (label, feature, properties)."""
+    points, lines = [], []
     for index, feature in enumerate(features):
         label = _label(feature, index)
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -329,79 +358,93 @@ def _read(path: Path, validate_graph: bool) -> nx.DiGraph:
                 f"{kind} has no geometry", file=path, feature=label, field="geometry",
                 fix="nodes need a Point [lon, lat]; links a LineString from source to target")
         if geometry["type"] == "Point":
-            nodes.append((index, label, feature, props))
+            points.append((label, feature, props))
         elif geometry["type"] == "LineString":
-            links.append((index, label, feature, props))
+            lines.append((label, feature, props))
         else:
             raise ValidationError(
                 f"geometry type {geometry['type']!r} is not supported", file=path,
                 feature=label, field="geometry.type",
                 fix="nodes are Points and links are LineStrings")
+    return points, lines
 
-    for index, label, feature, props in nodes:
-        node = _feature_id(feature, props, label, path, "node")
-        if node in G:
-            raise ValidationError(f"duplicate node id {node!r}", file=path, feature=label,
-                                  field="id", fix="give every Point feature its own id")
-        label = f"'{node}'"
-        lon, lat = _point(feature, label, path)
-        # Keep the file's property order so a rewrite is byte-identical.
-        attrs = {k: v for k, v in props.items()
-                 if k != "id" and not (k in _NODE_FIELDS and v is None)}
-        attrs.setdefault("capacity", 0.0)
-        G.add_node(node, lon=lon, lat=lat, **attrs)
 
-    for index, label, feature, props in links:
-        lid = _feature_id(feature, props, label, path, "link")
-        for end in ("source", "target"):
-            if props.get(end) is None:
-                raise ValidationError(f"link has no {end}", file=path, feature=label,
-                                      field=end, fix=f"give the {end} node's id")
-            if props[end] not in G:
-                twin = next((n for n in G if str(n) == str(props[end])), None)
-                raise ValidationError(
-                    f"{end} {props[end]!r} is not a node in this file", file=path,
-                    feature=label, field=end,
-                    fix="use the id of a Point feature" if twin is None else
-                        f"the Point feature's id is the {_kind(twin)} {twin!r}; "
-                        f"write the same {_kind(twin)} here")
-        source, target = props["source"], props["target"]
-        if source == target:
-            raise ValidationError("link is a self-loop (source equals target)", file=path,
-                                  feature=label, field="target",
-                                  fix="a link must join two different nodes")
-        if G.has_edge(source, target):
+def _add_point(G, label, feature, props, path):
+    """Add a Point feature as a node; from here on messages name it by its id."""
+    node = _feature_id(feature, props, label, path, "node")
+    if node in G:
+        raise ValidationError(f"duplicate node id {node!r}", file=path, feature=label,
+                              field="id", fix="give every Point feature its own id")
+    label = f"'{node}'"
+    lon, lat = _point(feature, label, path)
+    # Keep the file's property order so a rewrite is byte-identical.
+    attrs = {k: v for k, v in props.items()
+             if k != "id" and not (k in _NODE_FIELDS and v is None)}
+    attrs.setdefault("capacity", default("node", "capacity"))
+    G.add_node(node, lon=lon, lat=lat, **attrs)
+
+
+def _add_line(G, label, feature, props, path):
+    """Add a LineString feature as a link (two arcs unless it is directed)."""
+    lid = _feature_id(feature, props, label, path, "link")
+    source, target = _link_ends(G, label, props, path)
+    line = _line(feature, label, path)
+    numbers_given, directed = _link_fields(label, props, path)
+    extra = {k: v for k, v in props.items() if k not in _LINK_FIELDS and k != "id"}
+    add_link(G, source, target,
+             bandwidth_gbps=numbers_given["bandwidth_gbps"],
+             latency_ms=numbers_given.get("latency_ms"),
+             cost_per_gb=numbers_given.get("cost_per_gb", default("edge", "cost_per_gb")),
+             route_factor=numbers_given.get("route_factor"),
+             directed=directed, geometry=line,
+             link=lid if lid is not None else f"{source}-{target}", **extra)
+
+
+def _link_ends(G, label, props, path):
+    """A link's source and target: two different nodes of the file, not yet linked."""
+    for end in ("source", "target"):
+        if props.get(end) is None:
+            raise ValidationError(f"link has no {end}", file=path, feature=label,
+                                  field=end, fix=f"give the {end} node's id")
+        if props[end] not in G:
+            # The commonest slip: the id written as a string on one side and
+            # a number on the other.
+            twin = next((n for n in G if str(n) == str(props[end])), None)
             raise ValidationError(
-                f"a link {source}->{target} is already defined", file=path, feature=label,
-                field="source", fix="merge parallel links into one (bandwidths add)")
-        line = _line(feature, label, path)
-        for field in ("bandwidth_gbps",):
-            if props.get(field) is None:
-                raise ValidationError("is missing", file=path, feature=label, field=field,
-                                      fix="give the capacity per direction in Gbit/s")
-        numbers_given = {}
-        for field in ("bandwidth_gbps", "latency_ms", "cost_per_gb", "route_factor"):
-            if props.get(field) is not None:
-                numbers_given[field] = check_number(
-                    props[field], feature=label, field=field,
-                    positive=field == "bandwidth_gbps",
-                    minimum=1.0 if field == "route_factor" else 0.0)
-        directed = props.get("directed", False)
-        if not isinstance(directed, bool):
-            raise ValidationError(f"must be true or false, got {directed!r}", file=path,
-                                  feature=label, field="directed")
-        extra = {k: v for k, v in props.items() if k not in _LINK_FIELDS and k != "id"}
-        add_link(G, source, target,
-                 bandwidth_gbps=numbers_given["bandwidth_gbps"],
-                 latency_ms=numbers_given.get("latency_ms"),
-                 cost_per_gb=numbers_given.get("cost_per_gb", 0.0),
-                 route_factor=numbers_given.get("route_factor"),
-                 directed=directed, geometry=line,
-                 link=lid if lid is not None else f"{source}-{target}", **extra)
+                f"{end} {props[end]!r} is not a node in this file", file=path,
+                feature=label, field=end,
+                fix="use the id of a Point feature" if twin is None else
+                    f"the Point feature's id is the {_kind(twin)} {twin!r}; "
+                    f"write the same {_kind(twin)} here")
+    source, target = props["source"], props["target"]
+    if source == target:
+        raise ValidationError("link is a self-loop (source equals target)", file=path,
+                              feature=label, field="target",
+                              fix="a link must join two different nodes")
+    if G.has_edge(source, target):
+        raise ValidationError(
+            f"a link {source}->{target} is already defined", file=path, feature=label,
+            field="source", fix="merge parallel links into one (bandwidths add)")
+    return source, target
 
-    if validate_graph:
-        validate(G, file=path)
-    return G
+
+def _link_fields(label, props, path):
+    """A link's numbers (checked, as floats; absent ones left out) and its ``directed`` flag."""
+    if props.get("bandwidth_gbps") is None:
+        raise ValidationError("is missing", file=path, feature=label, field="bandwidth_gbps",
+                              fix="give the capacity per direction in Gbit/s")
+    numbers_given = {}
+    for field in ("bandwidth_gbps", "latency_ms", "cost_per_gb", "route_factor"):
+        if props.get(field) is not None:
+            numbers_given[field] = check_number(
+                props[field], feature=label, field=field,
+                positive=field == "bandwidth_gbps",
+                minimum=1.0 if field == "route_factor" else 0.0)
+    directed = props.get("directed", default("edge", "directed"))
+    if not isinstance(directed, bool):
+        raise ValidationError(f"must be true or false, got {directed!r}", file=path,
+                              feature=label, field="directed")
+    return numbers_given, directed
 
 
 def _jsonable(value):
@@ -421,8 +464,10 @@ def _jsonable(value):
     return str(value)
 
 
-_NODE_SKIP = {"lon", "lat"}
-_EDGE_SKIP = {"geometry", "link", "length_km", "latency_source"}
+# Attributes a feature carries outside its properties (coordinates, id) or
+# that are derived again on read.
+_NODE_SKIP = set(names("node")) - set(names("node", geojson="property"))
+_EDGE_SKIP = set(names("edge")) - set(names("edge", geojson="property"))
 
 
 def to_feature_collection(G) -> dict:

@@ -34,6 +34,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import ValidationError
+from ..geo import spherical_mean
 from ..graph import add_link, add_site, empty_network
 from ..synth import synthesise_market
 from ..validate import validate
@@ -135,19 +136,6 @@ def _coordinate(value, bound):
     return number, None
 
 
-def _spherical_mean(points):
-    """Centre of (lon, lat) points on the sphere: right across the antimeridian too."""
-    lon = np.radians([p[0] for p in points])
-    lat = np.radians([p[1] for p in points])
-    xyz = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]).mean(axis=1)
-    norm = float(np.linalg.norm(xyz))
-    if norm < 1e-9:  # antipodal neighbours: no meaningful centre
-        return points[0]
-    x, y, z = xyz / norm
-    return (round(math.degrees(math.atan2(y, x)), 6),
-            round(math.degrees(math.asin(max(-1.0, min(1.0, z)))), 6))
-
-
 def _looks_like_json(path: Path) -> bool:
     try:
         with open(path, "rb") as handle:
@@ -189,8 +177,31 @@ def _name(value):
 
 
 def _clean(R, *, lon_key, lat_key, components):
-    """The file's graph cleaned into a simple geolocated graph, and the report of changes."""
-    report = {
+    """The file's graph cleaned into a simple geolocated graph, and the report of changes.
+
+    The steps run in the order of the rules in docs/graphml.md; each one
+    records what it changed in the report.
+    """
+    report = _new_report(R)
+    H = _simple_graph(R, report, lon_key=lon_key, lat_key=lat_key)
+    # The median speed is over every link of the file, before cleaning drops any.
+    known = [s for _, _, speeds in H.edges(data="speeds") for s, _ in speeds if s is not None]
+    median = float(np.median(known)) if known else None
+    _merge_duplicate_hyperedges(H, report)
+    _place_nodes(H, report, lon_key=lon_key, lat_key=lat_key)
+    _drop_unplaced(H, report)
+    if components == "largest":
+        _keep_largest_part(H, report)
+    _require_two_geolocated(H, report, lat_key)
+    _set_bandwidths(H, report, median)
+    report["nodes"] = H.number_of_nodes()
+    report["links"] = H.number_of_edges()
+    return H, report
+
+
+def _new_report(R) -> dict:
+    """The import report before any change: what the file holds, and empty change lists."""
+    return {
         "nodes_in_file": R.number_of_nodes(),
         "links_in_file": R.number_of_edges(),
         "multigraph": R.is_multigraph(),
@@ -204,6 +215,18 @@ def _clean(R, *, lon_key, lat_key, components):
         "components_dropped": [],
         "bandwidth_sources": {},
     }
+
+
+def _simple_graph(R, report, *, lon_key, lat_key) -> nx.Graph:
+    """The file's nodes and links as a simple undirected graph.
+
+    Node ids become strings; a coordinate that is not a number in range is
+    reported and dropped (with its partner: half a position places
+    nothing).  Self-loops are dropped; parallel links become one link
+    holding the list of their speeds, merged later.  ``order`` keeps the
+    file's order, which every later step follows so that the result does
+    not depend on set or hash order.
+    """
     H = nx.Graph()
     for order, (n, d) in enumerate(R.nodes(data=True)):
         node = str(n)
@@ -227,10 +250,12 @@ def _clean(R, *, lon_key, lat_key, components):
             H.edges[u, v]["speeds"].append(speed)
         else:
             H.add_edge(u, v, ends=(u, v), order=order, speeds=[speed])
-    known = [s for _, _, speeds in H.edges(data="speeds") for s, _ in speeds if s is not None]
+    return H
 
-    # Two hyperedge junctions joining the same nodes are two parallel
-    # multi-way links: one junction, bandwidths added.
+
+def _merge_duplicate_hyperedges(H, report) -> None:
+    """Two hyperedge junctions joining the same nodes are two parallel
+    multi-way links: keep one junction, with the speeds of both."""
     seen = {}
     for n in list(H.nodes):
         data = H.nodes[n]
@@ -246,14 +271,20 @@ def _clean(R, *, lon_key, lat_key, components):
         H.remove_node(n)
         report["duplicate_hyperedges_merged"][n] = keep
 
+
+def _place_nodes(H, report, *, lon_key, lat_key) -> None:
+    """Place nodes without coordinates between their geolocated neighbours.
+
+    In rounds, each from the positions known before it, so that a chain
+    of such nodes is placed from both ends inwards.  A placed node is a
+    junction: it routes traffic but has no demand and no compute.
+    """
     located = {n for n, lon in H.nodes(data="lon") if lon is not None}
     if not located:
         raise ValidationError(
             f"no node has coordinates ({lat_key}/{lon_key})", field=lat_key,
             fix="netprice needs geolocated sites to derive link latencies; give WGS84 "
                 f"{lat_key} and {lon_key} on the nodes")
-    # Place nodes without coordinates between their geolocated neighbours,
-    # in rounds, so that a chain of them is placed from both ends.
     while True:
         rounds = {}
         for n in H.nodes:
@@ -265,15 +296,20 @@ def _clean(R, *, lon_key, lat_key, components):
         if not rounds:
             break
         for n, around in rounds.items():
-            lon, lat = _spherical_mean([(H.nodes[m]["lon"], H.nodes[m]["lat"]) for m in around])
+            lon, lat = spherical_mean([(H.nodes[m]["lon"], H.nodes[m]["lat"]) for m in around])
             H.nodes[n].update(lon=lon, lat=lat, placed=True, role="junction")
             report["nodes_placed"][n] = {"lon": lon, "lat": lat, "from": around}
             located.add(n)
-    for n in [n for n in H.nodes if n not in located]:
+
+
+def _drop_unplaced(H, report) -> None:
+    """Drop the nodes that could not be placed, then placed dead ends
+    (repeatedly): a placed dead end carries nothing, no demand, no compute,
+    no transit."""
+    for n in [n for n in H.nodes if H.nodes[n]["lon"] is None]:
         report["nodes_dropped"][n] = ("no coordinates, and no geolocated node in its part "
                                       "of the network")
         H.remove_node(n)
-    # A placed dead end carries nothing: no demand, no compute, no transit.
     stubs = [n for n in H.nodes if H.nodes[n]["placed"] and H.degree(n) <= 1]
     while stubs:
         for n in stubs:
@@ -282,18 +318,27 @@ def _clean(R, *, lon_key, lat_key, components):
             H.remove_node(n)
         stubs = [n for n in H.nodes if H.nodes[n]["placed"] and H.degree(n) <= 1]
 
+
+def _keep_largest_part(H, report) -> None:
+    """Keep the connected part with most geolocated nodes (then most nodes):
+    the network the file is about, not a stray peer drawn beside it."""
     parts = sorted(nx.connected_components(H),
                    key=lambda part: min(H.nodes[n]["order"] for n in part))
-    if components == "largest" and len(parts) > 1:
-        keep = max(parts, key=lambda part: (sum(not H.nodes[n]["placed"] for n in part), len(part)))
-        for part in parts:
-            if part is keep:
-                continue
-            ids = sorted(part, key=lambda n: H.nodes[n]["order"])
-            report["components_dropped"].append(ids)
-            for n in ids:
-                report["nodes_dropped"][n] = "not in the largest connected part"
-            H.remove_nodes_from(ids)
+    if len(parts) <= 1:
+        return
+    keep = max(parts, key=lambda part: (sum(not H.nodes[n]["placed"] for n in part), len(part)))
+    for part in parts:
+        if part is keep:
+            continue
+        ids = sorted(part, key=lambda n: H.nodes[n]["order"])
+        report["components_dropped"].append(ids)
+        for n in ids:
+            report["nodes_dropped"][n] = "not in the largest connected part"
+        H.remove_nodes_from(ids)
+
+
+def _require_two_geolocated(H, report, lat_key) -> None:
+    """Refuse a file that leaves no market: fewer than two sites with coordinates."""
     geolocated = sum(not placed for _, placed in H.nodes(data="placed"))
     if geolocated < 2:
         raise ValidationError(
@@ -302,7 +347,11 @@ def _clean(R, *, lon_key, lat_key, components):
             fix="a market needs at least two connected sites with coordinates; see the "
                 "cleaning rules in docs/graphml.md")
 
-    median = float(np.median(known)) if known else None
+
+def _set_bandwidths(H, report, median) -> None:
+    """Each link's bandwidth: the sum of its file links' speeds, an unknown
+    speed taken as the file's median, else as a default (core, or access
+    for a link to a dead end)."""
     sources = Counter()
     for u, v, data in H.edges(data=True):
         total, used = 0.0, set()
@@ -324,9 +373,6 @@ def _clean(R, *, lon_key, lat_key, components):
             a, b = data["ends"]
             report["parallel_links_merged"][f"{a}-{b}"] = len(data["speeds"])
     report["bandwidth_sources"] = dict(sorted(sources.items()))
-    report["nodes"] = H.number_of_nodes()
-    report["links"] = H.number_of_edges()
-    return H, report
 
 
 def read_graphml(path, seed=0, *, workloads=None, components="largest", lon="Longitude",
