@@ -125,6 +125,7 @@ def clear(file, mode, map_path, out, parquet, solver, as_json):
 
 
 def _tables(results, annotated, out, parquet):
+    from .io.files import parquet_bytes
     from .io.geojson import to_feature_collection
 
     files = {}
@@ -134,7 +135,7 @@ def _tables(results, annotated, out, parquet):
             frame = getattr(res, name)
             files[out / f"{name}{suffix}.csv"] = frame.to_csv()
             if parquet:
-                files[out / f"{name}{suffix}.parquet"] = _parquet_bytes(frame)
+                files[out / f"{name}{suffix}.parquet"] = parquet_bytes(frame)
         files[out / f"annotated{suffix}.geojson"] = json.dumps(
             to_feature_collection(annotated[mode]), indent=1)
     files[out / "summary.json"] = json.dumps(
@@ -146,14 +147,8 @@ def _tables(results, annotated, out, parquet):
 
 def _plots(results, out):
     """PNG charts of the results: rents and merit order per mode, modes side by side."""
-    import io
-
     from . import plots
-
-    def png(figure):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=120)
-        return buffer.getvalue()
+    from .io.files import png_bytes as png
 
     files = {}
     for mode, res in results.items():
@@ -166,18 +161,6 @@ def _plots(results, out):
     return files
 
 
-def _parquet_bytes(frame):
-    import io
-
-    buffer = io.BytesIO()
-    frame = frame.copy()
-    for col in frame.columns:
-        if frame[col].dtype == object:
-            frame[col] = frame[col].map(lambda v: None if v is None else str(v))
-    frame.to_parquet(buffer)
-    return buffer.getvalue()
-
-
 def _map_html(annotated, modes):
     from .maps import price_map
 
@@ -187,16 +170,9 @@ def _map_html(annotated, modes):
 
 
 def _write_all(outputs):
-    from .io.geojson import atomic_write_text
+    from .io.files import write_all
 
-    for path, content in outputs.items():
-        if isinstance(content, bytes):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_bytes(content)
-            tmp.replace(path)
-        else:
-            atomic_write_text(path, content)
+    write_all(outputs)
 
 
 def _print_clear(results, file, as_json, written):

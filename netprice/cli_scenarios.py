@@ -214,7 +214,8 @@ def sweep_command(file, parameter, values, workers, scheduler, out, resume, reus
           --scheduler tcp://10.0.0.5:8786 --out out/capacity
     """
     from .scenarios import apply_parameter
-    from .sweep import run_scenarios, scenarios_for, table_files
+    from .io.files import table_files
+    from .sweep import run_scenarios, scenarios_for
 
     _check_executor(workers, scheduler)
     G = _network(file, seed)

@@ -23,7 +23,6 @@ Outputs (with ``out=``, or ``netprice contingency FILE --out DIR``):
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .io.files import png_bytes, table_files, write_all
 from .scenarios import Scenario
 
 __all__ = ["contingency", "run_contingency", "contingency_scenarios", "contingency_outputs",
@@ -147,7 +147,7 @@ def run_contingency(G, *, mode="transfer", elements="all", workers=None, schedul
     ``out`` and ``write`` (finished outages are kept in ``out/parts/``
     either way).
     """
-    from .sweep import ScenarioRunner, run_scenarios, write_files
+    from .sweep import ScenarioRunner, run_scenarios
 
     scenarios = contingency_scenarios(G, elements)
     runner = ScenarioRunner(G, mode=mode, reuse=reuse, prices="changed", **clear_kwargs)
@@ -158,7 +158,7 @@ def run_contingency(G, *, mode="transfer", elements="all", workers=None, schedul
                            description="N-1 contingency", kind="contingency")
     result = ContingencyResult(rank(tables.summary), tables.prices, tables.base, runner=runner)
     if out is not None and write:
-        result.files = write_files(contingency_outputs(G, result, out, top=top, plot=plot,
+        result.files = write_all(contingency_outputs(G, result, out, top=top, plot=plot,
                                                        map=map, mode=mode, **clear_kwargs))
     return result
 
@@ -166,13 +166,11 @@ def run_contingency(G, *, mode="transfer", elements="all", workers=None, schedul
 def contingency_outputs(G, result, out, *, top=20, plot=True, map=True, mode="transfer",
                         **clear_kwargs) -> dict:
     """``{path: content}`` of a contingency's tables, ranking plot and worst-outage map."""
-    from .sweep import table_files
-
     out = Path(out)
     ranking = result.ranking
     files = table_files({"contingency": ranking, "contingency_prices": result.prices}, out)
     if plot:
-        files[out / "contingency_ranking.png"] = _png(ranking_plot(ranking, top=top,
+        files[out / "contingency_ranking.png"] = png_bytes(ranking_plot(ranking, top=top,
                                                                    title=_title(G)))
     worst = ranking[ranking["status"] == "OPTIMAL"].head(1)
     if map and len(worst):
@@ -244,12 +242,6 @@ def contingency(G, *, mode="transfer", elements="all", workers=None, scheduler=N
 def _title(G):
     name = G.graph.get("name") or (G.graph.get("source") or {}).get("file") or "network"
     return f"N-1 contingency of {name}"
-
-
-def _png(fig) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
-    return buffer.getvalue()
 
 
 def ranking_plot(ranking, *, top=20, title=None, path=None):

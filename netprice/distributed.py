@@ -117,7 +117,7 @@ class ResultStore:
                 resume = False
         if not resume:
             self.path.unlink(missing_ok=True)
-        from .io.geojson import atomic_write_text
+        from .io.files import atomic_write_text
 
         atomic_write_text(self.meta_path, json.dumps(
             {"fingerprint": run_fingerprint, "kind": kind, "format": 1}, indent=1))

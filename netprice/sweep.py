@@ -25,15 +25,14 @@ Two tables come out of :func:`run_scenarios`:
 from __future__ import annotations
 
 import functools
-import io
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import InfeasibleMarket, NetpriceError
+from .io.files import table_files, write_all
 from .scenarios import Scenario
 
 __all__ = ["sweep", "run_scenario", "scenarios_for", "run_scenarios", "ScenarioRunner",
@@ -394,54 +393,6 @@ def run_scenarios(G, scenarios, *, mode="transfer", workers=None, scheduler=None
     return ScenarioTables(summary, long, runner.base, runner.base_error, runner)
 
 
-# -- files --------------------------------------------------------------------------------------
-def parquet_bytes(frame) -> bytes:
-    """A frame as Parquet; object columns pyarrow cannot type are written as text."""
-    buffer = io.BytesIO()
-    try:
-        frame.to_parquet(buffer)
-    except Exception:  # mixed types in an object column
-        frame = frame.copy()
-        for col in frame.columns:
-            if frame[col].dtype == object:
-                frame[col] = frame[col].map(lambda v: None if v is None else str(v))
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer)
-    return buffer.getvalue()
-
-
-def table_files(frames: dict, out) -> dict:
-    """``{path: content}`` of each named frame as CSV and Parquet under ``out``."""
-    out = Path(out)
-    files = {}
-    for name, frame in frames.items():
-        files[out / f"{name}.csv"] = frame.to_csv(index=False)
-        files[out / f"{name}.parquet"] = parquet_bytes(frame)
-    return files
-
-
-def write_files(files: dict) -> list:
-    """Write ``{path: str or bytes}``, each file atomically; return the paths."""
-    import os
-    import tempfile
-
-    umask = os.umask(0)
-    os.umask(umask)
-    for path, content in files.items():
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content if isinstance(content, bytes) else content.encode("utf-8"))
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return list(files)
-
-
 def sweep(G, parameter, values, *, mode="transfer", progress=False, workers=None,
           scheduler=None, client=None, out=None, resume=True, reuse=True, **clear_kwargs):
     """Clear ``G`` once per value of ``parameter``; return one tidy DataFrame.
@@ -497,5 +448,5 @@ def sweep(G, parameter, values, *, mode="transfer", progress=False, workers=None
                            progress=progress, reuse=reuse, prices="all",
                            description=f"sweeping {parameter}", kind="sweep", **clear_kwargs)
     if out is not None:
-        write_files(table_files({"sweep": tables.prices, "sweep_summary": tables.summary}, out))
+        write_all(table_files({"sweep": tables.prices, "sweep_summary": tables.summary}, out))
     return tables.prices
