@@ -264,7 +264,7 @@ class ScenarioRunner:
 
 def failure_records(scenario, err, *, mode, seconds=np.nan) -> dict:
     """The records of a scenario that did not clear: INFEASIBLE with its diagnosis, or FAILED."""
-    from .distributed import to_json
+    from .store import to_json
 
     summary = {c: None for c in SUMMARY_COLUMNS}
     summary.update(scenario=scenario.name, parameter=scenario.parameter, value=scenario.value,
@@ -317,7 +317,7 @@ class ScenarioTables:
 
 def graph_digest(G) -> str:
     """A hash of a network's content (graph, node and edge attributes, in order)."""
-    from .distributed import fingerprint
+    from .store import fingerprint
 
     return fingerprint(G.graph, list(G.nodes(data=True)), list(G.edges(data=True)))
 
@@ -359,7 +359,8 @@ def run_scenarios(G, scenarios, *, mode="transfer", workers=None, scheduler=None
     -------
     ScenarioTables
     """
-    from .distributed import ResultStore, fingerprint, run_tasks, task_key
+    from .distributed import run_tasks
+    from .store import ResultStore, fingerprint, task_key
 
     scenarios = list(scenarios)
     if runner is None:

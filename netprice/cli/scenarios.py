@@ -79,7 +79,7 @@ def _parse_values(text):
 
 def _run(fn):
     """Run a scenario study, turning executor and store problems into input errors."""
-    from ..distributed import StoreMismatch
+    from ..store import StoreMismatch
 
     try:
         return fn()
