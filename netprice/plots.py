@@ -39,12 +39,13 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .tables import merit_order_table, result_table
+
 __all__ = [
     "merit_order_plot",
     "latency_sweep_plot",
     "rent_plot",
     "mode_comparison_plot",
-    "merit_order_table",
     "demand_scaling_plot",
     "ranking_plot",
 ]
@@ -68,15 +69,6 @@ def _finish(fig, path):
     return fig
 
 
-def _table(obj, attr):
-    """``obj.attr`` when it is a result, else ``obj`` itself, as a DataFrame."""
-    table = getattr(obj, attr, obj)
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"expected a result with .{attr} or a pandas DataFrame, "
-                        f"got {type(obj).__name__}")
-    return table
-
-
 def _flat(table: pd.DataFrame) -> pd.DataFrame:
     """Index levels with names become columns, so either layout works."""
     names = [n for n in table.index.names if n is not None and n not in table.columns]
@@ -84,52 +76,6 @@ def _flat(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- merit order
-
-def merit_order_table(res_or_table) -> pd.DataFrame:
-    """Compute sites in merit order: cheapest first, with cumulative capacity.
-
-    Parameters
-    ----------
-    res_or_table : result or pandas.DataFrame
-        A result (its ``nodes`` table is used) or a table indexed by node
-        with columns ``capacity`` (reference tokens/s) and ``cost``
-        ($/Mtok per reference token); ``compute_used`` and ``scarcity``
-        are used when present.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``node``; columns ``capacity``, ``cost``, ``compute_used``,
-        ``scarcity``, ``start``, ``end`` (cumulative capacity), sorted by cost.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> nodes = pd.DataFrame({"capacity": [100, 0, 50], "cost": [50.0, None, 10.0]},
-    ...                      index=pd.Index(["dear", "metro", "cheap"], name="node"))
-    >>> t = merit_order_table(nodes)
-    >>> list(t.index), t["end"].tolist()
-    (['cheap', 'dear'], [50.0, 150.0])
-    """
-    nodes = _table(res_or_table, "nodes")
-    if "capacity" not in nodes.columns or "cost" not in nodes.columns:
-        raise ValueError("merit order needs columns 'capacity' (reference tokens/s) and "
-                         f"'cost' ($/Mtok); the table has {list(nodes.columns)}")
-    t = nodes.copy()
-    if t.index.name is None:
-        t.index.name = "node"
-    t["capacity"] = pd.to_numeric(t["capacity"], errors="coerce").fillna(0.0).astype(float)
-    t["cost"] = pd.to_numeric(t["cost"], errors="coerce")
-    # a per-workload cost dict has no single merit-order position: drop it with the metros
-    t = t[(t["capacity"] > 0) & t["cost"].notna()]
-    for col in ("compute_used", "scarcity"):
-        t[col] = (pd.to_numeric(t[col], errors="coerce").fillna(0.0) if col in t.columns
-                  else np.nan if col == "compute_used" else 0.0)
-    t = t.sort_values(["cost", "capacity"], kind="stable")
-    t["end"] = t["capacity"].cumsum()
-    t["start"] = t["end"] - t["capacity"]
-    return t[["capacity", "cost", "compute_used", "scarcity", "start", "end"]]
-
 
 def merit_order_plot(res_or_table, workload=None, *, intensity=None, ax=None, path=None):
     """Supply curve of compute: sites by marginal cost against cumulative capacity.
@@ -143,7 +89,7 @@ def merit_order_plot(res_or_table, workload=None, *, intensity=None, ax=None, pa
     Parameters
     ----------
     res_or_table : result or pandas.DataFrame
-        See :func:`merit_order_table`.
+        See :func:`netprice.tables.merit_order_table`.
     workload : str, optional
         Draw in the units of one workload: capacity divided and costs
         multiplied by its compute ``intensity`` (reference tokens per token).
@@ -354,7 +300,7 @@ def rent_plot(res, *, top=None, ax=None, path=None):
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['a → b']
     """
-    t = _flat(_table(res, "links"))
+    t = _flat(result_table(res, "links"))
     if "rent" not in t.columns:
         raise ValueError(f"rent plot needs a 'rent' column; the table has {list(t.columns)}")
     t["rent"] = pd.to_numeric(t["rent"], errors="coerce").fillna(0.0)
@@ -445,7 +391,7 @@ def mode_comparison_plot(res_baseline, res_transfer, *, workload=None, path=None
 
     tables = []
     for r, name in runs:
-        p = _flat(_table(r, "prices"))
+        p = _flat(result_table(r, "prices"))
         if "price" not in p.columns or "node" not in p.columns:
             raise ValueError("mode comparison needs prices with 'node' (and 'workload') and a "
                              f"'price' column; got {list(p.columns)}")
