@@ -49,5 +49,6 @@ class ProgressBar:
             self._bar.update(self._task, advance=1, note=note)
 
     def close(self):
+        """Stop drawing (the bar stays on screen)."""
         if self._bar is not None:
             self._bar.stop()
