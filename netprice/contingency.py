@@ -14,7 +14,8 @@ Outputs (with ``out=``, or ``netprice contingency FILE --out DIR``):
 ==========================  ==================================================
 ``contingency.csv/.parquet``       one row per outage, ranked (:func:`rank`)
 ``contingency_prices.csv/.parquet`` every price that moved: base, outage, change
-``contingency_ranking.png``        the outages that move prices most (:func:`ranking_plot`)
+``contingency_ranking.png``        the outages that move prices most
+                                   (:func:`~netprice.plots.ranking_plot`)
 ``worst_outage.html``              price map of the worst outage, the outaged
                                    element marked (:func:`outage_map`)
 ``parts/``                         finished outages as they arrive (resume)
@@ -23,15 +24,16 @@ Outputs (with ``out=``, or ``netprice contingency FILE --out DIR``):
 
 from __future__ import annotations
 
-import io
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .scenarios import Scenario
+from .io.files import png_bytes, table_files, write_all
+from .plots import ranking_plot
+from .scenarios import Scenario, apply_parameter
+from .sweep import ScenarioRunner, run_scenarios
 
 __all__ = ["contingency", "run_contingency", "contingency_scenarios", "contingency_outputs",
            "rank", "ranking_plot", "outage_map", "ContingencyResult", "RANKING_COLUMNS"]
@@ -48,7 +50,6 @@ RANKING_COLUMNS = [
 ]
 
 _STATUS_ORDER = {"INFEASIBLE": 0, "OPTIMAL": 1, "FAILED": 2}
-_COLORS = {"link": "#3b6ea8", "site": "#d9822b"}
 
 
 def contingency_scenarios(G, elements="all") -> list:
@@ -89,6 +90,12 @@ def contingency_scenarios(G, elements="all") -> list:
     return scenarios
 
 
+def _element(parameter):
+    """``("link", LINK)`` for ``outage:LINK``, ``("site", NODE)`` for ``capacity:NODE``."""
+    kind, _, element = parameter.partition(":")
+    return ("link" if kind == "outage" else "site"), element
+
+
 def rank(summary) -> pd.DataFrame:
     """Order outages, worst first, and number them.
 
@@ -97,10 +104,9 @@ def rank(summary) -> pd.DataFrame:
     by their cost change; outages that failed to solve come last.
     """
     frame = summary.copy()
-    kind, _, element = zip(*[p.partition(":") for p in frame["parameter"]]) if len(frame) else \
-        ((), (), ())
-    frame["element_type"] = ["link" if k == "outage" else "site" for k in kind]
-    frame["element"] = list(element)
+    elements = [_element(p) for p in frame["parameter"]]
+    frame["element_type"] = [kind for kind, _ in elements]
+    frame["element"] = [element for _, element in elements]
     key = pd.DataFrame({
         "status": frame["status"].map(_STATUS_ORDER).fillna(3),
         "price": -frame["max_price_change"].abs().fillna(-np.inf),
@@ -147,8 +153,6 @@ def run_contingency(G, *, mode="transfer", elements="all", workers=None, schedul
     ``out`` and ``write`` (finished outages are kept in ``out/parts/``
     either way).
     """
-    from .sweep import ScenarioRunner, run_scenarios, write_files
-
     scenarios = contingency_scenarios(G, elements)
     runner = ScenarioRunner(G, mode=mode, reuse=reuse, prices="changed", **clear_kwargs)
     if runner.base_error is not None:
@@ -158,22 +162,20 @@ def run_contingency(G, *, mode="transfer", elements="all", workers=None, schedul
                            description="N-1 contingency", kind="contingency")
     result = ContingencyResult(rank(tables.summary), tables.prices, tables.base, runner=runner)
     if out is not None and write:
-        result.files = write_files(contingency_outputs(G, result, out, top=top, plot=plot,
-                                                       map=map, mode=mode, **clear_kwargs))
+        result.files = write_all(contingency_outputs(G, result, out, top=top, plot=plot,
+                                                     map=map, mode=mode, **clear_kwargs))
     return result
 
 
 def contingency_outputs(G, result, out, *, top=20, plot=True, map=True, mode="transfer",
                         **clear_kwargs) -> dict:
     """``{path: content}`` of a contingency's tables, ranking plot and worst-outage map."""
-    from .sweep import table_files
-
     out = Path(out)
     ranking = result.ranking
     files = table_files({"contingency": ranking, "contingency_prices": result.prices}, out)
     if plot:
-        files[out / "contingency_ranking.png"] = _png(ranking_plot(ranking, top=top,
-                                                                   title=_title(G)))
+        files[out / "contingency_ranking.png"] = png_bytes(
+            ranking_plot(ranking, top=top, title=_title(G)))
     worst = ranking[ranking["status"] == "OPTIMAL"].head(1)
     if map and len(worst):
         m = outage_map(G, worst.iloc[0], mode=mode, **clear_kwargs)
@@ -240,93 +242,14 @@ def contingency(G, *, mode="transfer", elements="all", workers=None, scheduler=N
                            progress=progress, reuse=reuse, **clear_kwargs).ranking
 
 
-# -- pictures ------------------------------------------------------------------------------------
 def _title(G):
     name = G.graph.get("name") or (G.graph.get("source") or {}).get("file") or "network"
     return f"N-1 contingency of {name}"
 
 
-def _png(fig) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
-    return buffer.getvalue()
-
-
-def ranking_plot(ranking, *, top=20, title=None, path=None):
-    """Horizontal bars: the ``top`` feasible outages by their largest price change.
-
-    Each bar is the signed largest price change ($/Mtok) an outage causes,
-    coloured by element type and labelled with where it happens and the
-    change in total cost; outages that leave demand unservable are listed
-    under the chart.  Drawn with matplotlib's Agg canvas (no display needed).
-
-    Parameters
-    ----------
-    ranking : DataFrame
-        As :func:`contingency` returns it.
-    top : int
-    title : str, optional
-    path : path-like, optional
-        Also save the figure here (PNG).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
-    feasible = ranking[ranking["status"] == "OPTIMAL"].head(top)
-    infeasible = ranking[ranking["status"] == "INFEASIBLE"]
-    failed = ranking[~ranking["status"].isin(["OPTIMAL", "INFEASIBLE"])]
-    n = max(1, len(feasible))
-    fig = Figure(figsize=(10, 1.9 + 0.34 * n), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    values = feasible["max_price_change"].fillna(0.0).to_numpy(dtype=float)
-    ypos = np.arange(len(feasible))
-    ax.barh(ypos, values, color=[_COLORS.get(t, "#777777") for t in feasible["element_type"]],
-            height=0.7)
-    ax.set_yticks(ypos, [f"{r.rank}. {r.element_type} {r.element}"
-                         for r in feasible.itertuples()], fontsize=8)
-    ax.invert_yaxis()
-    ax.axvline(0.0, color="#333333", linewidth=0.8)
-    span = float(np.max(np.abs(values), initial=0.0)) or 1.0
-    ax.set_xlim(min(0.0, values.min(initial=0.0)) - 0.05 * span,
-                max(0.0, values.max(initial=0.0)) + 0.75 * span)
-    for y, r in zip(ypos, feasible.itertuples()):
-        where = (f"at {r.max_change_node}/{r.max_change_workload}"
-                 if not _missing(r.max_change_node) else "no price moved")
-        cost = (f"cost {r.cost_change:+,.0f} $/h ({r.cost_change_pct:+.2f} %)"
-                if np.isfinite(r.cost_change) else "")
-        sat = f", {int(r.newly_saturated)} newly saturated" if (
-            isinstance(r.newly_saturated, (int, float)) and r.newly_saturated
-            and np.isfinite(r.newly_saturated)) else ""
-        ax.text(max(0.0, values[y]) + 0.02 * span, y, f"{where}; {cost}{sat}", va="center",
-                fontsize=7, color="#333333")
-    ax.set_xlabel("largest price change caused by the outage ($/Mtok)")
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
-    ax.legend(handles=[Patch(color=c, label=f"{t} out") for t, c in _COLORS.items()],
-              loc="lower right", fontsize=8, frameon=False)
-    heading = title or "N-1 contingency"
-    ax.set_title(f"{heading}: the {len(feasible)} outages that move prices most", fontsize=11)
-    notes = []
-    if len(infeasible):
-        names = ", ".join(infeasible["scenario"].astype(str).head(8))
-        more = f" and {len(infeasible) - 8} more" if len(infeasible) > 8 else ""
-        notes.append(f"Infeasible (demand cannot be served): {names}{more}")
-    if len(failed):
-        notes.append(f"Not solved: {', '.join(failed['scenario'].astype(str).head(8))}")
-    if not len(feasible):
-        ax.text(0.5, 0.5, "no feasible outage", transform=ax.transAxes, ha="center")
-    if notes:
-        fig.supxlabel("\n".join(notes), fontsize=8, color="#a11d21")
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=120)
-    return fig
+#: What the outage map shows of an outage's row.
+_FIGURES = ("cost_change", "cost_change_pct", "max_price_change", "max_price_change_pct",
+            "max_change_node", "max_change_workload")
 
 
 def outage_map(G, row, *, mode="transfer", workload=None, tiles="auto", offline=True,
@@ -334,10 +257,11 @@ def outage_map(G, row, *, mode="transfer", workload=None, tiles="auto", offline=
     """A price map of the network with one outage, the outaged element marked.
 
     Clears the outage (from scratch, so the map shows exactly the changed
-    network), annotates it and draws it with :func:`netprice.maps.price_map`;
-    the removed link is drawn dashed in black with a cross at its middle, an
-    outaged site gets a cross in a red ring, and a title box gives the
-    outage's cost and largest price change.
+    network), annotates it and draws it with
+    :func:`netprice.outage_maps.outage_price_map`: the removed link is drawn
+    dashed in black with a cross at its middle, an outaged site gets a cross
+    in a red ring, and a title box gives the outage's cost and largest price
+    change.
 
     Parameters
     ----------
@@ -352,87 +276,14 @@ def outage_map(G, row, *, mode="transfer", workload=None, tiles="auto", offline=
     -------
     folium.Map
     """
-    import folium
-
     from .annotate import annotate
-    from .maps import price_map
     from .market import clear_market
-    from .scenarios import apply_parameter
+    from .outage_maps import outage_price_map
 
     get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
     parameter = get("parameter")
     H = apply_parameter(G, parameter, 0.0 if parameter.startswith("capacity:") else None)
     res = clear_market(H, mode=mode, **clear_kwargs)
-    workload = workload or get("max_change_workload")
-    if workload not in H.graph["workloads"]:
-        workload = None
-    m = price_map(annotate(H, res), workload=workload, tiles=tiles, offline=offline)
-
-    kind, _, element = parameter.partition(":")
-    layer = folium.FeatureGroup(name="Outaged element", overlay=True, control=True, show=True)
-    cross = ('<div style="font: bold 22px sans-serif; color: #111; text-shadow: 0 0 3px #fff, '
-             '0 0 3px #fff; width: 24px; height: 24px; line-height: 24px; text-align: center">'
-             '&#10006;</div>')
-    if kind == "outage":
-        arcs = [(u, v, d) for u, v, d in G.edges(data=True) if d.get("link") == element]
-        u, v, d = arcs[0]
-        geometry = d.get("geometry") or [(G.nodes[u]["lon"], G.nodes[u]["lat"]),
-                                          (G.nodes[v]["lon"], G.nodes[v]["lat"])]
-        coords = [(float(lat), float(lon)) for lon, lat in geometry]
-        tip = (f"Outaged link {element}: {u} - {v}, "
-               f"{float(d.get('bandwidth_gbps', float('nan'))):,.4g} Gbit/s per direction lost")
-        folium.PolyLine(coords, color="#111111", weight=6, opacity=0.9, dash_array="10 8",
-                        tooltip=tip).add_to(layer)
-        mid = coords[len(coords) // 2] if len(coords) > 2 else (
-            (coords[0][0] + coords[-1][0]) / 2, (coords[0][1] + coords[-1][1]) / 2)
-        folium.Marker(mid, icon=folium.DivIcon(html=cross, icon_size=(24, 24),
-                                               icon_anchor=(12, 12)),
-                      tooltip=tip).add_to(layer)
-    else:
-        data = G.nodes[element]
-        tip = (f"Site {element} out: {float(data.get('capacity') or 0.0):,.0f} reference "
-               "tokens/s of compute lost (its demand stays)")
-        folium.CircleMarker((data["lat"], data["lon"]), radius=16, color="#c0392b", weight=4,
-                            fill=False, tooltip=tip).add_to(layer)
-        folium.Marker((data["lat"], data["lon"]), icon=folium.DivIcon(
-                          html=cross, icon_size=(24, 24), icon_anchor=(12, 12)),
-                      tooltip=tip).add_to(layer)
-    layer.add_to(m)
-    # The layer control lists the layers that exist when its script runs:
-    # draw it after the one added here.
-    for key, child in list(m._children.items()):
-        if isinstance(child, folium.LayerControl):
-            m._children.move_to_end(key)
-
-    def num(value, fmt):
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            return "n/a"
-        return format(value, fmt) if math.isfinite(value) else "n/a"
-
-    where = get("max_change_node")
-    moved = (f"largest price change {num(get('max_price_change'), '+,.4g')} $/Mtok "
-             f"({num(get('max_price_change_pct'), '+.3g')} %) "
-             f"at {where}/{get('max_change_workload')}"
-             if not _missing(where) else "no price moved")
-    label = f"{'link' if kind == 'outage' else 'site'} {element}"
-    html = (
-        '<div style="position: fixed; top: 10px; left: 50%; transform: translateX(-50%); '
-        'z-index: 9999; background: rgba(255,255,255,0.92); padding: 6px 12px; '
-        'border: 1px solid #999; border-radius: 4px; font: 13px sans-serif">'
-        f"<b>Outage: {_escape(label)}</b> &mdash; total cost "
-        f"{num(get('cost_change'), '+,.2f')} $/h ({num(get('cost_change_pct'), '+.3g')} %); "
-        f"{_escape(moved)}</div>")
-    m.get_root().html.add_child(folium.Element(html))
-    return m
-
-
-def _missing(value):
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _escape(text):
-    import html
-
-    return html.escape(str(text))
+    return outage_price_map(annotate(H, res), G, *_element(parameter),
+                            {k: get(k) for k in _FIGURES}, workload=workload, tiles=tiles,
+                            offline=offline)

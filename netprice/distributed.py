@@ -20,138 +20,31 @@ scheduler (and a batch that raises outside the tasks is retried by Dask);
 a task that still fails is reported through ``on_error`` and the run goes
 on.
 
-Finished results are appended, as they arrive, to a :class:`ResultStore`
-(one JSON line per task, flushed to disk), so an interrupted run keeps
-what it finished and a rerun skips it.
+Finished results are appended, as they arrive, to a
+:class:`~netprice.store.ResultStore` (one JSON line per task, flushed to
+disk), so an interrupted run keeps what it finished and a rerun skips it;
+:class:`~netprice.progress.ProgressBar` shows how far it is.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import os
 import pickle
 import uuid
-from pathlib import Path
 
-__all__ = ["ResultStore", "StoreMismatch", "run_tasks", "dask_client", "task_key",
-           "batch_size", "DEFAULT_RETRIES"]
+from .progress import ProgressBar
+from .store import ResultStore, StoreMismatch, task_key, to_json
+
+# ResultStore, StoreMismatch and task_key live in netprice.store; they are
+# still importable from here, where they used to be.
+__all__ = ["run_tasks", "dask_client", "batch_size", "DEFAULT_RETRIES",
+           "ResultStore", "StoreMismatch", "task_key"]
 
 #: How often Dask re-runs a task that raised before giving up on it.
 DEFAULT_RETRIES = 2
 
 _SHARED = {}  # token -> object installed by _SharedPlugin (one per process)
-
-
-# -- keys and JSON -----------------------------------------------------------------------------
-def _plain(value):
-    """numpy scalars and other JSON strangers as plain Python values."""
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
-
-
-def to_json(obj) -> str:
-    """Compact JSON that reads back to the same Python values (NaN included)."""
-    return json.dumps(obj, default=_plain, allow_nan=True, separators=(",", ":"))
-
-
-def task_key(*parts) -> str:
-    """A stable key for a task from JSON-able parts (e.g. name, parameter, value)."""
-    return hashlib.sha1(to_json(parts).encode()).hexdigest()[:16]
-
-
-def fingerprint(*parts) -> str:
-    """A hash identifying a run's inputs (network, mode, options)."""
-    return hashlib.sha256(to_json(parts).encode()).hexdigest()[:24]
-
-
-class StoreMismatch(ValueError):
-    """An output folder holds finished results of a different run."""
-
-
-# -- the append-only store -------------------------------------------------------------------
-class ResultStore:
-    """Finished task results under ``folder/parts/``, one JSON line each.
-
-    ``parts/run.json`` records what the results belong to (a fingerprint of
-    the network and options); ``parts/results.jsonl`` holds one line per
-    finished task, ``{"key": ..., "result": ...}``, flushed and synced as
-    each arrives.  A line cut short by an interruption is ignored on reading.
-
-    Parameters
-    ----------
-    folder : path-like
-        The run's output folder (``--out``).
-    run_fingerprint : str
-        Identifies the inputs; a store holding another run's results is not
-        mixed with this one.
-    resume : bool
-        Keep finished results (default).  False starts over, discarding them.
-    """
-
-    def __init__(self, folder, run_fingerprint, *, resume=True, kind="scenarios"):
-        self.folder = Path(folder) / "parts"
-        self.meta_path = self.folder / "run.json"
-        self.path = self.folder / "results.jsonl"
-        self.fingerprint = run_fingerprint
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if self.meta_path.exists():
-            try:
-                meta = json.loads(self.meta_path.read_text())
-            except ValueError:
-                meta = {}
-            if meta.get("fingerprint") != run_fingerprint:
-                if resume:
-                    raise StoreMismatch(
-                        f"{folder} holds results of a different run (another network, mode or "
-                        "options); write to another --out folder, or pass --no-resume "
-                        "(resume=False) to discard them")
-                resume = False
-        if not resume:
-            self.path.unlink(missing_ok=True)
-        from .io.geojson import atomic_write_text
-
-        atomic_write_text(self.meta_path, json.dumps(
-            {"fingerprint": run_fingerprint, "kind": kind, "format": 1}, indent=1))
-
-    def load(self) -> dict:
-        """``{key: result}`` of every complete line."""
-        done = {}
-        if not self.path.exists():
-            return done
-        with open(self.path, encoding="utf-8") as handle:
-            for line in handle:
-                if not line.endswith("\n"):
-                    break  # cut short by an interruption
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue
-                done[record["key"]] = record["result"]
-        return done
-
-    def append(self, key, result) -> None:
-        line = to_json({"key": key, "result": result}) + "\n"
-        # Drop a partial last line left by an interruption before appending.
-        if self.path.exists() and self.path.stat().st_size:
-            with open(self.path, "rb+") as handle:
-                handle.seek(-1, os.SEEK_END)
-                if handle.read(1) != b"\n":
-                    data = self.path.read_bytes()
-                    handle.seek(0)
-                    handle.truncate(data.rfind(b"\n") + 1)
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
 
 
 # -- Dask plumbing ---------------------------------------------------------------------------------
@@ -284,42 +177,6 @@ def __getattr__(name):  # workers unpickling the plugin class resolve it here
     raise AttributeError(name)
 
 
-# -- progress ---------------------------------------------------------------------------------
-class _Progress:
-    def __init__(self, enabled, total, done, description):
-        self.failed = 0
-        self._bar = None
-        if not enabled:
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                             MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-                             TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                             console=Console(stderr=True), transient=False)
-        self._bar.start()
-        note = f"({done} resumed)" if done else ""
-        self._task = self._bar.add_task(description, total=total, completed=done, note=note)
-
-    def advance(self, failed=False):
-        self.failed += bool(failed)
-        if self._bar is not None:
-            note = f"[red]{self.failed} not optimal[/red]" if self.failed else ""
-            self._bar.update(self._task, advance=1, note=note)
-
-    def close(self):
-        if self._bar is not None:
-            self._bar.stop()
-
-
 # -- the runner ---------------------------------------------------------------------------------
 def run_tasks(fn, shared, items, keys, *, on_error, workers=None, scheduler=None, client=None,
               store=None, progress=False, description="tasks", retries=DEFAULT_RETRIES,
@@ -370,7 +227,7 @@ def run_tasks(fn, shared, items, keys, *, on_error, workers=None, scheduler=None
         if key not in seen:
             todo.append((item, key))
             seen.add(key)
-    bar = _Progress(progress, len(set(keys)), len(results), description)
+    bar = ProgressBar(progress, len(set(keys)), len(results), description)
 
     def finish(key, result):
         result = json.loads(to_json(result))

@@ -23,30 +23,37 @@ function                    reads
 :func:`mode_comparison_plot` ``res.objective``, ``res.prices`` (index or
                             columns ``node``, ``workload``; column
                             ``price``), optional ``res.mode``
+:func:`demand_scaling_plot` a tidy sweep table over ``demand_scale``
+:func:`ranking_plot`        an N-1 contingency ranking
+                            (:func:`netprice.contingency.contingency`)
 ==========================  ================================================
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .tables import merit_order_table, result_table
+
 __all__ = [
     "merit_order_plot",
     "latency_sweep_plot",
     "rent_plot",
     "mode_comparison_plot",
-    "merit_order_table",
     "demand_scaling_plot",
+    "ranking_plot",
 ]
 
 _PRICE = "$/Mtok"
 _RENT = "$/h per Gbit/s"
 _MODE_COLORS = {"baseline": "#6a9ec4", "transfer": "#e66101"}
+_OUTAGE_COLORS = {"link": "#3b6ea8", "site": "#d9822b"}
 
 
 def _figure(width=7.0, height=4.2, ncols=1):
@@ -62,15 +69,6 @@ def _finish(fig, path):
     return fig
 
 
-def _table(obj, attr):
-    """``obj.attr`` when it is a result, else ``obj`` itself, as a DataFrame."""
-    table = getattr(obj, attr, obj)
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"expected a result with .{attr} or a pandas DataFrame, "
-                        f"got {type(obj).__name__}")
-    return table
-
-
 def _flat(table: pd.DataFrame) -> pd.DataFrame:
     """Index levels with names become columns, so either layout works."""
     names = [n for n in table.index.names if n is not None and n not in table.columns]
@@ -78,52 +76,6 @@ def _flat(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- merit order
-
-def merit_order_table(res_or_table) -> pd.DataFrame:
-    """Compute sites in merit order: cheapest first, with cumulative capacity.
-
-    Parameters
-    ----------
-    res_or_table : result or pandas.DataFrame
-        A result (its ``nodes`` table is used) or a table indexed by node
-        with columns ``capacity`` (reference tokens/s) and ``cost``
-        ($/Mtok per reference token); ``compute_used`` and ``scarcity``
-        are used when present.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``node``; columns ``capacity``, ``cost``, ``compute_used``,
-        ``scarcity``, ``start``, ``end`` (cumulative capacity), sorted by cost.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> nodes = pd.DataFrame({"capacity": [100, 0, 50], "cost": [50.0, None, 10.0]},
-    ...                      index=pd.Index(["dear", "metro", "cheap"], name="node"))
-    >>> t = merit_order_table(nodes)
-    >>> list(t.index), t["end"].tolist()
-    (['cheap', 'dear'], [50.0, 150.0])
-    """
-    nodes = _table(res_or_table, "nodes")
-    if "capacity" not in nodes.columns or "cost" not in nodes.columns:
-        raise ValueError("merit order needs columns 'capacity' (reference tokens/s) and "
-                         f"'cost' ($/Mtok); the table has {list(nodes.columns)}")
-    t = nodes.copy()
-    if t.index.name is None:
-        t.index.name = "node"
-    t["capacity"] = pd.to_numeric(t["capacity"], errors="coerce").fillna(0.0).astype(float)
-    t["cost"] = pd.to_numeric(t["cost"], errors="coerce")
-    # a per-workload cost dict has no single merit-order position: drop it with the metros
-    t = t[(t["capacity"] > 0) & t["cost"].notna()]
-    for col in ("compute_used", "scarcity"):
-        t[col] = (pd.to_numeric(t[col], errors="coerce").fillna(0.0) if col in t.columns
-                  else np.nan if col == "compute_used" else 0.0)
-    t = t.sort_values(["cost", "capacity"], kind="stable")
-    t["end"] = t["capacity"].cumsum()
-    t["start"] = t["end"] - t["capacity"]
-    return t[["capacity", "cost", "compute_used", "scarcity", "start", "end"]]
-
 
 def merit_order_plot(res_or_table, workload=None, *, intensity=None, ax=None, path=None):
     """Supply curve of compute: sites by marginal cost against cumulative capacity.
@@ -137,7 +89,7 @@ def merit_order_plot(res_or_table, workload=None, *, intensity=None, ax=None, pa
     Parameters
     ----------
     res_or_table : result or pandas.DataFrame
-        See :func:`merit_order_table`.
+        See :func:`netprice.tables.merit_order_table`.
     workload : str, optional
         Draw in the units of one workload: capacity divided and costs
         multiplied by its compute ``intensity`` (reference tokens per token).
@@ -348,7 +300,7 @@ def rent_plot(res, *, top=None, ax=None, path=None):
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['a → b']
     """
-    t = _flat(_table(res, "links"))
+    t = _flat(result_table(res, "links"))
     if "rent" not in t.columns:
         raise ValueError(f"rent plot needs a 'rent' column; the table has {list(t.columns)}")
     t["rent"] = pd.to_numeric(t["rent"], errors="coerce").fillna(0.0)
@@ -439,7 +391,7 @@ def mode_comparison_plot(res_baseline, res_transfer, *, workload=None, path=None
 
     tables = []
     for r, name in runs:
-        p = _flat(_table(r, "prices"))
+        p = _flat(result_table(r, "prices"))
         if "price" not in p.columns or "node" not in p.columns:
             raise ValueError("mode comparison needs prices with 'node' (and 'workload') and a "
                              f"'price' column; got {list(p.columns)}")
@@ -536,4 +488,83 @@ def demand_scaling_plot(table, *, threshold=None, path=None):
                        label="infeasible" if ax is price_ax else None)
     if len(price_ax.get_legend_handles_labels()[0]):
         price_ax.legend(fontsize="small")
+    return _finish(fig, path)
+
+
+# ------------------------------------------------------------- N-1 contingency
+
+def ranking_plot(ranking, *, top=20, title=None, path=None):
+    """Horizontal bars: the ``top`` feasible outages by their largest price change.
+
+    Each bar is the signed largest price change ($/Mtok) an outage causes,
+    coloured by element type and labelled with where it happens and the
+    change in total cost; outages that leave demand unservable are listed
+    under the chart.  Drawn with matplotlib's Agg canvas (no display needed).
+
+    Parameters
+    ----------
+    ranking : DataFrame
+        As :func:`netprice.contingency.contingency` returns it: columns
+        ``rank``, ``scenario``, ``status``, ``element_type``, ``element``,
+        ``max_price_change``, ``max_change_node``, ``max_change_workload``,
+        ``cost_change``, ``cost_change_pct``, ``newly_saturated``.
+    top : int
+    title : str, optional
+    path : path-like, optional
+        Also save the figure here (PNG).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.patches import Patch
+
+    feasible = ranking[ranking["status"] == "OPTIMAL"].head(top)
+    infeasible = ranking[ranking["status"] == "INFEASIBLE"]
+    failed = ranking[~ranking["status"].isin(["OPTIMAL", "INFEASIBLE"])]
+    n = max(1, len(feasible))
+    fig = Figure(figsize=(10, 1.9 + 0.34 * n), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    values = feasible["max_price_change"].fillna(0.0).to_numpy(dtype=float)
+    ypos = np.arange(len(feasible))
+    colours = [_OUTAGE_COLORS.get(t, "#777777") for t in feasible["element_type"]]
+    ax.barh(ypos, values, color=colours, height=0.7)
+    ax.set_yticks(ypos, [f"{r.rank}. {r.element_type} {r.element}"
+                         for r in feasible.itertuples()], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0.0, color="#333333", linewidth=0.8)
+    span = float(np.max(np.abs(values), initial=0.0)) or 1.0
+    ax.set_xlim(min(0.0, values.min(initial=0.0)) - 0.05 * span,
+                max(0.0, values.max(initial=0.0)) + 0.75 * span)
+    for y, r in zip(ypos, feasible.itertuples()):
+        where = (f"at {r.max_change_node}/{r.max_change_workload}"
+                 if not pd.isna(r.max_change_node) else "no price moved")
+        cost = (f"cost {r.cost_change:+,.0f} $/h ({r.cost_change_pct:+.2f} %)"
+                if np.isfinite(r.cost_change) else "")
+        sat = f", {int(r.newly_saturated)} newly saturated" if (
+            isinstance(r.newly_saturated, (int, float)) and r.newly_saturated
+            and np.isfinite(r.newly_saturated)) else ""
+        ax.text(max(0.0, values[y]) + 0.02 * span, y, f"{where}; {cost}{sat}", va="center",
+                fontsize=7, color="#333333")
+    ax.set_xlabel("largest price change caused by the outage ($/Mtok)")
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(handles=[Patch(color=c, label=f"{t} out") for t, c in _OUTAGE_COLORS.items()],
+              loc="lower right", fontsize=8, frameon=False)
+    heading = title or "N-1 contingency"
+    ax.set_title(f"{heading}: the {len(feasible)} outages that move prices most", fontsize=11)
+    notes = []
+    if len(infeasible):
+        names = ", ".join(infeasible["scenario"].astype(str).head(8))
+        more = f" and {len(infeasible) - 8} more" if len(infeasible) > 8 else ""
+        notes.append(f"Infeasible (demand cannot be served): {names}{more}")
+    if len(failed):
+        notes.append(f"Not solved: {', '.join(failed['scenario'].astype(str).head(8))}")
+    if not len(feasible):
+        ax.text(0.5, 0.5, "no feasible outage", transform=ax.transAxes, ha="center")
+    if notes:
+        fig.supxlabel("\n".join(notes), fontsize=8, color="#a11d21")
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _finish(fig, path)

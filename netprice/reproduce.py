@@ -17,7 +17,8 @@ import pandas as pd
 from . import plots, studies
 from .annotate import annotate
 from .datasets import dataset_path
-from .io.geojson import atomic_write_text, read_geojson
+from .io.files import atomic_write_text
+from .io.geojson import read_geojson
 
 __all__ = ["reproduce", "published_comparison"]
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .market import clear_market
 from .sweep import sweep
+from .tables import merit_order_table
 
 __all__ = [
     "PUBLISHED",
@@ -106,8 +107,6 @@ def merit_order(res, workload=None) -> pd.DataFrame:
     intensity``); with ``workload`` given and per-workload costs, that
     workload's costs are used instead.
     """
-    from .plots import merit_order_table
-
     nodes = res.nodes.copy()
     if workload is not None:
         cost = res.prices.xs(workload, level="workload")["processing"]

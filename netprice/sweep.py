@@ -10,58 +10,30 @@ costs is re-solved from the base basis (:meth:`netprice.Market.resolve`); others
 are cleared from scratch.  With ``out=`` every finished scenario is kept
 on disk as it arrives, so an interrupted sweep resumes where it stopped.
 
-Two tables come out of :func:`run_scenarios`:
-
-* ``summary``, one row per scenario (:data:`SUMMARY_COLUMNS`): status,
-  objective ($/h) and its change from the base network ($/h and %), the
-  largest price change ($/Mtok and %) and where, the three largest as
-  text, saturated links and those newly saturated or relieved, unserved
-  tokens/s, the reason and diagnosis of an infeasible or failed scenario;
-* ``prices``, one row per scenario, node and workload: the price, its
-  parts and the base price (``prices="all"``, what :func:`sweep` returns),
-  or only the prices that moved (``prices="changed"``).
+:func:`run_scenarios` returns the two tables of
+:mod:`netprice.scenario_tables`: one summary row per scenario, and the
+prices per scenario, node and workload (every one, what :func:`sweep`
+returns, or only those that moved).
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from .distributed import run_tasks
 from .errors import InfeasibleMarket, NetpriceError
+from .io.files import table_files, write_all
+from .scenario_tables import LONG_COLUMNS, SUMMARY_COLUMNS, BaseCase, failure_records, tabulate
 from .scenarios import Scenario
+from .store import ResultStore, fingerprint, task_key
 
-__all__ = ["sweep", "run_scenario", "scenarios_for", "run_scenarios", "ScenarioRunner",
-           "ScenarioTables", "SUMMARY_COLUMNS"]
-
-PRICE_COLUMNS = ["price", "processing", "scarcity", "transport", "congestion", "unserved",
-                 "serving_node"]
-
-#: Columns of the per-scenario summary table (units: $/h, $/Mtok, %, tokens/s, s).
-SUMMARY_COLUMNS = [
-    "scenario", "parameter", "value", "mode", "status",
-    "objective", "cost_change", "cost_change_pct",
-    "max_price_change", "max_price_change_pct", "max_change_node", "max_change_workload",
-    "top_price_changes", "saturated_links", "newly_saturated", "newly_saturated_links",
-    "relieved_links", "unserved", "reused", "seconds", "reason", "diagnosis",
-]
-
-#: Columns of the long price table of a sweep (``prices="all"``).
-LONG_COLUMNS = ["scenario", "parameter", "value", "mode", "status", "objective",
-                "saturated_links", "node", "workload"] + PRICE_COLUMNS + [
-                "demand", "reason", "base_price", "price_change"]
-
-#: Columns of the price table of moved prices (``prices="changed"``).
-CHANGED_COLUMNS = ["scenario", "node", "workload", "base_price", "price", "price_change",
-                   "price_change_pct", "serving_node", "base_serving_node", "demand"]
-
-# A price "moved" when it changed by more than this, relative to max(1, |price|).
-PRICE_TOLERANCE = 1e-9
+# The column lists live in netprice.scenario_tables; scripts read them from here too.
+__all__ = ["sweep", "scenarios_for", "run_scenarios", "ScenarioRunner", "ScenarioTables",
+           "SUMMARY_COLUMNS", "LONG_COLUMNS"]
 
 
 def scenarios_for(parameter, values):
@@ -69,51 +41,13 @@ def scenarios_for(parameter, values):
     return [Scenario(f"{parameter}={v}", parameter, v) for v in values]
 
 
-def run_scenario(G, scenario, *, mode="transfer", **clear_kwargs) -> pd.DataFrame:
-    """Clear one scenario; a tidy frame of prices, or one row saying why it failed."""
-    from .market import clear_market
-
-    head = {"scenario": scenario.name, "parameter": scenario.parameter,
-            "value": scenario.value, "mode": mode}
-    try:
-        res = clear_market(scenario.apply(G), mode=mode, **clear_kwargs)
-    except InfeasibleMarket as err:
-        return pd.DataFrame([{**head, "status": "INFEASIBLE", "objective": np.nan,
-                              "saturated_links": np.nan, "reason": err.diagnosis.summary()}])
-    except (NetpriceError, ValueError) as err:
-        return pd.DataFrame([{**head, "status": "FAILED", "objective": np.nan,
-                              "saturated_links": np.nan,
-                              "reason": f"{type(err).__name__}: {err}"}])
-    frame = res.prices[PRICE_COLUMNS + ["demand"]].reset_index()
-    for key, value in reversed(list(head.items())):
-        frame.insert(0, key, value)
-    frame.insert(4, "status", res.status)
-    frame.insert(5, "objective", res.objective)
-    frame.insert(6, "saturated_links", len(res.saturated_links()))
-    frame["reason"] = None
-    return frame
-
-
-# -- one scenario, tabulated against the base ------------------------------------------------
-def _saturated_ids(res) -> set:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        links = res.links
-    removed = set(res.stats.get("removed_arcs") or ())
-    sat = links[links["saturated"]]
-    return {lid for arc, lid in zip(sat.index, sat["link"]) if arc not in removed}
-
-
-def _outaged_link(scenario):
-    kind, _, what = scenario.parameter.partition(":")
-    return what if kind == "outage" else None
-
-
 class ScenarioRunner:
     """Clears scenarios of one network and tabulates each against the base network.
 
     It is what a Dask worker holds: the network (and, with ``reuse``, its LP
     built once, see :meth:`netprice.Market.resolve`) and the base
-    figures the changes are measured from.  Calling it on a
+    figures the changes are measured from
+    (:class:`~netprice.scenario_tables.BaseCase`).  Calling it on a
     :class:`~netprice.scenarios.Scenario` returns plain JSON-able records
     (``{"summary": {...}, "prices": {column: [...]}}``) and never raises
     for a scenario that cannot clear: its status and reason are recorded.
@@ -149,16 +83,7 @@ class ScenarioRunner:
                 self.base = clear_market(G, mode=mode, **clear_kwargs)
             except InfeasibleMarket as err:
                 self.base_error = err
-        self.base_objective = np.nan
-        self.base_prices = None
-        self.base_sites = None
-        self.base_saturated = None
-        if self.base is not None:
-            prices = self.base.prices
-            self.base_objective = float(self.base.objective)
-            self.base_prices = prices["price"].to_dict()
-            self.base_sites = prices["serving_node"].to_dict()
-            self.base_saturated = _saturated_ids(self.base)
+        self.base_case = BaseCase(self.base)
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -177,111 +102,13 @@ class ScenarioRunner:
 
     def __call__(self, scenario) -> dict:
         start = time.perf_counter()
-        head = {"scenario": scenario.name, "parameter": scenario.parameter,
-                "value": scenario.value, "mode": self.mode}
         try:
             res = self.clear(scenario)
-        except InfeasibleMarket as err:
+        except (NetpriceError, ValueError) as err:  # InfeasibleMarket among them
             return failure_records(scenario, err, mode=self.mode,
                                    seconds=time.perf_counter() - start)
-        except (NetpriceError, ValueError) as err:
-            return failure_records(scenario, err, mode=self.mode,
-                                   seconds=time.perf_counter() - start)
-        return self._records(head, scenario, res, time.perf_counter() - start)
-
-    def _records(self, head, scenario, res, seconds):
-        prices = res.prices
-        index = list(prices.index)
-        price = prices["price"].to_numpy(dtype=float)
-        have_base = self.base_prices is not None
-        base = np.array([self.base_prices.get(k, np.nan) if have_base else np.nan
-                         for k in index], dtype=float)
-        change = price - base
-        with np.errstate(invalid="ignore", divide="ignore"):
-            change_pct = np.where(base != 0, 100.0 * change / np.abs(base), np.nan)
-        moved = np.isfinite(change) & (np.abs(change) > PRICE_TOLERANCE
-                                       * np.maximum(1.0, np.abs(base)))
-        saturated = _saturated_ids(res)
-        summary = {**head, "status": res.status, "objective": float(res.objective)}
-        summary["cost_change"] = summary["objective"] - self.base_objective
-        summary["cost_change_pct"] = (100.0 * summary["cost_change"] / abs(self.base_objective)
-                                      if self.base_objective else np.nan)
-        top = []
-        if have_base and np.isfinite(change).any():
-            finite = np.flatnonzero(np.isfinite(change))
-            order = finite[np.argsort(-np.abs(change[finite]), kind="stable")]
-            k = order[0]
-            if moved[k]:
-                summary.update(max_price_change=float(change[k]),
-                               max_price_change_pct=float(change_pct[k]),
-                               max_change_node=index[k][0], max_change_workload=index[k][1])
-            else:
-                summary.update(max_price_change=0.0, max_price_change_pct=0.0,
-                               max_change_node=None, max_change_workload=None)
-            top = [k for k in order[:3] if moved[k]]
-        else:
-            summary.update(max_price_change=np.nan, max_price_change_pct=np.nan,
-                           max_change_node=None, max_change_workload=None)
-        summary["top_price_changes"] = "; ".join(
-            f"{index[k][0]}/{index[k][1]} {change[k]:+.4g} ({change_pct[k]:+.3g} %)" for k in top)
-        summary["saturated_links"] = len(saturated)
-        if self.base_saturated is not None:
-            gone = _outaged_link(scenario)
-            new = sorted(map(str, saturated - self.base_saturated))
-            relieved = sorted(str(x) for x in self.base_saturated - saturated if x != gone)
-            summary.update(newly_saturated=len(new), newly_saturated_links="; ".join(new),
-                           relieved_links="; ".join(relieved))
-        else:
-            summary.update(newly_saturated=np.nan, newly_saturated_links=None,
-                           relieved_links=None)
-        summary.update(unserved=float(res.nodes["unserved"].sum()),
-                       reused=bool(res.stats.get("reused", False)), seconds=seconds,
-                       reason=None, diagnosis=None)
-        if self.prices == "all":
-            n = len(index)
-            rows = {key: [value] * n for key, value in head.items()}
-            rows.update(status=[res.status] * n, objective=[summary["objective"]] * n,
-                        saturated_links=[len(saturated)] * n,
-                        node=[k[0] for k in index], workload=[k[1] for k in index])
-            for col in PRICE_COLUMNS + ["demand"]:
-                rows[col] = prices[col].tolist()
-            rows.update(reason=[None] * n, base_price=base.tolist(), price_change=change.tolist())
-        else:
-            lost = np.isnan(price) != np.isnan(base)
-            keep = np.flatnonzero(moved | (lost if have_base else False))
-            sites = prices["serving_node"].tolist()
-            demand = prices["demand"].tolist()
-            rows = {"scenario": [scenario.name] * len(keep),
-                    "node": [index[k][0] for k in keep],
-                    "workload": [index[k][1] for k in keep],
-                    "base_price": base[keep].tolist(), "price": price[keep].tolist(),
-                    "price_change": change[keep].tolist(),
-                    "price_change_pct": change_pct[keep].tolist(),
-                    "serving_node": [sites[k] for k in keep],
-                    "base_serving_node": [(self.base_sites or {}).get(index[k]) for k in keep],
-                    "demand": [demand[k] for k in keep]}
-        return {"summary": summary, "prices": rows}
-
-
-def failure_records(scenario, err, *, mode, seconds=np.nan) -> dict:
-    """The records of a scenario that did not clear: INFEASIBLE with its diagnosis, or FAILED."""
-    from .distributed import to_json
-
-    summary = {c: None for c in SUMMARY_COLUMNS}
-    summary.update(scenario=scenario.name, parameter=scenario.parameter, value=scenario.value,
-                   mode=mode, objective=np.nan, cost_change=np.nan, cost_change_pct=np.nan,
-                   max_price_change=np.nan, max_price_change_pct=np.nan,
-                   saturated_links=np.nan, newly_saturated=np.nan, unserved=np.nan,
-                   reused=False, seconds=seconds)
-    if isinstance(err, InfeasibleMarket):
-        summary.update(status="INFEASIBLE", reason=err.diagnosis.summary(),
-                       diagnosis=to_json(err.diagnosis.to_dict()))
-    else:
-        summary.update(status="FAILED", reason=f"{type(err).__name__}: {err}")
-    long_row = {"scenario": [scenario.name], "parameter": [scenario.parameter],
-                "value": [scenario.value], "mode": [mode], "status": [summary["status"]],
-                "objective": [np.nan], "saturated_links": [np.nan], "reason": [summary["reason"]]}
-    return {"summary": summary, "prices": long_row}
+        return self.base_case.records(scenario, res, mode=self.mode, prices=self.prices,
+                                      seconds=time.perf_counter() - start)
 
 
 def _run_one(runner, scenario):
@@ -318,8 +145,6 @@ class ScenarioTables:
 
 def graph_digest(G) -> str:
     """A hash of a network's content (graph, node and edge attributes, in order)."""
-    from .distributed import fingerprint
-
     return fingerprint(G.graph, list(G.nodes(data=True)), list(G.edges(data=True)))
 
 
@@ -360,8 +185,6 @@ def run_scenarios(G, scenarios, *, mode="transfer", workers=None, scheduler=None
     -------
     ScenarioTables
     """
-    from .distributed import ResultStore, fingerprint, run_tasks, task_key
-
     scenarios = list(scenarios)
     if runner is None:
         runner = ScenarioRunner(G, mode=mode, reuse=reuse, prices=prices, **clear_kwargs)
@@ -375,71 +198,8 @@ def run_scenarios(G, scenarios, *, mode="transfer", workers=None, scheduler=None
                         on_error=functools.partial(failure_records, mode=runner.mode),
                         workers=workers, scheduler=scheduler, client=client, store=store,
                         progress=progress, description=description, is_failure=_is_failure)
-    summary = pd.DataFrame([results[k]["summary"] for k in keys], columns=SUMMARY_COLUMNS)
-    columns = LONG_COLUMNS if runner.prices == "all" else CHANGED_COLUMNS
-    merged = {c: [] for c in columns}
-    for k in keys:
-        if columns is CHANGED_COLUMNS and results[k]["summary"]["status"] != "OPTIMAL":
-            continue  # no prices moved in a scenario that did not clear
-        rows = results[k]["prices"]
-        n = len(next(iter(rows.values()))) if rows else 0
-        for c in columns:
-            merged[c].extend(rows.get(c, [None] * n))
-    long = pd.DataFrame(merged, columns=columns)
-    for c in ("objective", "saturated_links", "price", "processing", "scarcity", "transport",
-              "congestion", "unserved", "demand", "base_price", "price_change",
-              "price_change_pct"):
-        if c in long:
-            long[c] = pd.to_numeric(long[c], errors="coerce").astype(float)
+    summary, long = tabulate(results, keys, runner.prices)
     return ScenarioTables(summary, long, runner.base, runner.base_error, runner)
-
-
-# -- files --------------------------------------------------------------------------------------
-def parquet_bytes(frame) -> bytes:
-    """A frame as Parquet; object columns pyarrow cannot type are written as text."""
-    buffer = io.BytesIO()
-    try:
-        frame.to_parquet(buffer)
-    except Exception:  # mixed types in an object column
-        frame = frame.copy()
-        for col in frame.columns:
-            if frame[col].dtype == object:
-                frame[col] = frame[col].map(lambda v: None if v is None else str(v))
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer)
-    return buffer.getvalue()
-
-
-def table_files(frames: dict, out) -> dict:
-    """``{path: content}`` of each named frame as CSV and Parquet under ``out``."""
-    out = Path(out)
-    files = {}
-    for name, frame in frames.items():
-        files[out / f"{name}.csv"] = frame.to_csv(index=False)
-        files[out / f"{name}.parquet"] = parquet_bytes(frame)
-    return files
-
-
-def write_files(files: dict) -> list:
-    """Write ``{path: str or bytes}``, each file atomically; return the paths."""
-    import os
-    import tempfile
-
-    umask = os.umask(0)
-    os.umask(umask)
-    for path, content in files.items():
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content if isinstance(content, bytes) else content.encode("utf-8"))
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return list(files)
 
 
 def sweep(G, parameter, values, *, mode="transfer", progress=False, workers=None,
@@ -497,5 +257,5 @@ def sweep(G, parameter, values, *, mode="transfer", progress=False, workers=None
                            progress=progress, reuse=reuse, prices="all",
                            description=f"sweeping {parameter}", kind="sweep", **clear_kwargs)
     if out is not None:
-        write_files(table_files({"sweep": tables.prices, "sweep_summary": tables.summary}, out))
+        write_all(table_files({"sweep": tables.prices, "sweep_summary": tables.summary}, out))
     return tables.prices

@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import networkx as nx
@@ -23,8 +21,9 @@ from ..errors import ValidationError
 from ..graph import add_link, empty_network
 from ..schema import DEFAULT_TOKEN_BYTES, SCHEMA_VERSION, default, input_names, names
 from ..validate import _check_workloads, check_number, validate
+from .files import atomic_write_text
 
-__all__ = ["read_geojson", "write_geojson", "to_feature_collection", "atomic_write_text"]
+__all__ = ["read_geojson", "write_geojson", "to_feature_collection"]
 
 # The properties of the graph contract a feature may carry: a null one is
 # left out (the default applies), and a link's go to add_link as arguments
@@ -514,25 +513,6 @@ def to_feature_collection(G) -> dict:
         if pair:
             written.add((v, u))
     return {"type": "FeatureCollection", "netprice": scenario, "features": features}
-
-
-def atomic_write_text(path, text: str) -> None:
-    """Write a file so that readers see the old one or the whole new one, never half."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        # mkstemp makes the file private (0600); give it the mode a plain
-        # open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_geojson(G, path, *, indent=1) -> None:

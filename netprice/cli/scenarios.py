@@ -5,52 +5,18 @@ or on a running Dask scheduler with ``--scheduler tcp://HOST:PORT``; the
 tables are the same in all three.  With ``--out DIR`` every finished
 scenario is kept in ``DIR/parts/`` as it arrives, so an interrupted run
 resumes where it stopped when rerun with the same arguments.  Exit codes
-are those of :mod:`netprice.cli`.
+are those of :mod:`netprice.cli.common`.
 """
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import click
 
-__all__ = ["register", "sweep_command", "contingency_command"]
+from .common import EXIT_INPUT, CommandError, console, guard, seed_option
 
-
-# netprice.cli imports this module at its end to register the commands, so
-# its helpers are looked up when a command runs, not when this module loads.
-def _guard(fn):
-    """:func:`netprice.cli._guard`: netprice's errors as one line and an exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from .cli import _guard as guard
-
-        return guard(fn)(*args, **kwargs)
-    return wrapper
-
-
-def _write_all(files):
-    from .cli import _write_all as write_all
-
-    write_all(files)
-
-
-def _console():
-    from .cli import _console as console
-
-    return console()
-
-
-def _network(file, seed):
-    from .io.geojson import read_geojson
-
-    if file.suffix.lower() == ".graphml":
-        from .io.graphml import read_graphml
-
-        return read_graphml(file, seed=seed)
-    return read_geojson(file)
+__all__ = ["sweep_command", "contingency_command"]
 
 
 def _executor_options(fn):
@@ -75,8 +41,7 @@ def _executor_options(fn):
                      default="glop", show_default=True, help="LP solver."),
         click.option("--mode", type=click.Choice(["baseline", "transfer"]), default="transfer",
                      show_default=True, help="Token-equivalent baseline or transfer-aware."),
-        click.option("--seed", type=int, default=0, show_default=True,
-                     help="Seed of the synthesised market when FILE is GraphML."),
+        seed_option,
         click.option("--json", "as_json", is_flag=True,
                      help="Print the per-scenario table as JSON (for scripts) instead."),
     ]
@@ -114,17 +79,16 @@ def _parse_values(text):
 
 def _run(fn):
     """Run a scenario study, turning executor and store problems into input errors."""
-    from .cli import EXIT_INPUT, _Fail
-    from .distributed import StoreMismatch
+    from ..store import StoreMismatch
 
     try:
         return fn()
     except (StoreMismatch, ImportError) as err:
-        raise _Fail(str(err), EXIT_INPUT) from None
+        raise CommandError(str(err), EXIT_INPUT) from None
     except (OSError, TimeoutError) as err:
         if isinstance(err, FileNotFoundError):
             raise
-        raise _Fail(f"cannot run on Dask: {type(err).__name__}: {err} (is the scheduler "
+        raise CommandError(f"cannot run on Dask: {type(err).__name__}: {err} (is the scheduler "
                     "running and reachable? see docs/scenarios.md)", EXIT_INPUT) from None
 
 
@@ -148,7 +112,7 @@ def _print_table(frame, title, note, *, first="scenario", note_failures=True):
     """Scenario rows as a compact rich table; reasons of failed scenarios below it."""
     import pandas as pd
 
-    from .report import rich_table
+    from ..report import rich_table
 
     def where(row):
         node = row["max_change_node"]
@@ -165,16 +129,16 @@ def _print_table(frame, title, note, *, first="scenario", note_failures=True):
     })
     if "rank" in frame:
         shown.insert(0, "#", frame["rank"].astype(str))
-    console = _console()
-    console.print(rich_table(shown, title, index=False))
-    console.print(note, soft_wrap=True)
+    out = console()
+    out.print(rich_table(shown, title, index=False))
+    out.print(note, soft_wrap=True)
     if note_failures:
         failed = frame[frame["status"] != "OPTIMAL"]
         for row in failed.head(5).itertuples():
-            console.print(f"[red]{row.status.lower()}[/red] {getattr(row, first)}: {row.reason}",
+            out.print(f"[red]{row.status.lower()}[/red] {getattr(row, first)}: {row.reason}",
                           soft_wrap=True)
         if len(failed) > 5:
-            console.print(f"... and {len(failed) - 5} more not optimal (see the tables)")
+            out.print(f"... and {len(failed) - 5} more not optimal (see the tables)")
 
 
 def _print_json(file, frame, written):
@@ -193,7 +157,7 @@ def _print_json(file, frame, written):
 @click.option("--values", required=True, metavar="V1,V2,...",
               help="Values to try: numbers, 'none' (no limit), or START:STOP:COUNT.")
 @_executor_options
-@_guard
+@guard
 def sweep_command(file, parameter, values, workers, scheduler, out, resume, reuse, progress,
                   solver, mode, seed, as_json):
     """Clear FILE once per value of a parameter; tabulate prices and costs.
@@ -213,11 +177,13 @@ def sweep_command(file, parameter, values, workers, scheduler, out, resume, reus
       netprice sweep net.geojson --param capacity_scale --values 0.8,1.2 \\
           --scheduler tcp://10.0.0.5:8786 --out out/capacity
     """
-    from .scenarios import apply_parameter
-    from .sweep import run_scenarios, scenarios_for, table_files
+    from ..io.files import table_files, write_all
+    from ..io.read import read_network
+    from ..scenarios import apply_parameter
+    from ..sweep import run_scenarios, scenarios_for
 
     _check_executor(workers, scheduler)
-    G = _network(file, seed)
+    G = read_network(file, seed=seed)
     points = _parse_values(values)
     try:
         apply_parameter(G, parameter, points[0])  # a misspelt parameter fails here, once
@@ -230,8 +196,7 @@ def sweep_command(file, parameter, values, workers, scheduler, out, resume, reus
     written = []
     if out is not None:
         files = table_files({"sweep": tables.prices, "sweep_summary": tables.summary}, out)
-        _write_all(files)
-        written = [str(p) for p in files]
+        written = [str(p) for p in write_all(files)]
     if as_json:
         _print_json(file, tables.summary, written)
         return
@@ -254,7 +219,7 @@ def sweep_command(file, parameter, values, workers, scheduler, out, resume, reus
 @click.option("--map/--no-map", "draw_map", default=True, show_default=True,
               help="With --out: write worst_outage.html, the worst outage's price map.")
 @_executor_options
-@_guard
+@guard
 def contingency_command(file, elements, top, plot, draw_map, workers, scheduler, out, resume,
                         reuse, progress, solver, mode, seed, as_json):
     """N-1 contingency of FILE: each link and each compute site out in turn.
@@ -273,11 +238,13 @@ def contingency_command(file, elements, top, plot, draw_map, workers, scheduler,
       netprice contingency net.geojson --elements links --scheduler tcp://10.0.0.5:8786
       netprice contingency Cogentco.graphml --seed 0 --workers 2 --out out/cogent
     """
-    from .contingency import contingency_outputs, run_contingency
+    from ..contingency import contingency_outputs, run_contingency
+    from ..io.files import write_all
+    from ..io.read import read_network
 
     _check_executor(workers, scheduler)
-    G = _network(file, seed)
-    # Tables, plot and map are written here at the end, each file atomically.
+    G = read_network(file, seed=seed)
+    # Tables, plot and map are written here at the end, together (write=False).
     result = _run(lambda: run_contingency(
         G, mode=mode, elements=elements, workers=workers, scheduler=scheduler, out=out,
         resume=resume, progress=progress, reuse=reuse, write=False, solver=solver))
@@ -286,8 +253,7 @@ def contingency_command(file, elements, top, plot, draw_map, workers, scheduler,
     if out is not None:
         files = contingency_outputs(G, result, out, top=top, plot=plot, map=draw_map,
                                     mode=mode, solver=solver)
-        _write_all(files)
-        written = [str(p) for p in files]
+        written = [str(p) for p in write_all(files)]
     if as_json:
         _print_json(file, ranking, written)
         return
@@ -297,9 +263,3 @@ def contingency_command(file, elements, top, plot, draw_map, workers, scheduler,
                  "intact network; prices in $/Mtok", first="scenario")
     for path in written:
         click.echo(f"wrote {path}")
-
-
-def register(group) -> None:
-    """Add ``sweep`` and ``contingency`` to the ``netprice`` command group."""
-    group.add_command(sweep_command)
-    group.add_command(contingency_command)

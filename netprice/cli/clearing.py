@@ -1,0 +1,162 @@
+"""``netprice clear`` and ``netprice compare``: clear one market, print and write its results.
+
+Nothing is written when a command fails: the tables, charts and map are
+computed first and written together at the end
+(:func:`netprice.io.files.write_all`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .common import console, guard, seed_option
+
+__all__ = ["clear", "compare"]
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mode", type=click.Choice(["baseline", "transfer", "both"]), default="transfer",
+              show_default=True, help="Token-equivalent baseline, transfer-aware, or both.")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a self-contained HTML price map here.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write CSV tables, PNG charts and an annotated GeoJSON into this folder.")
+@click.option("--parquet", is_flag=True, help="Also write the tables as Parquet.")
+@click.option("--solver", type=click.Choice(["glop", "highs", "highs-ipm"]), default="glop",
+              show_default=True, help="LP solver (prices are verified with any).")
+@seed_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of tables.")
+@guard
+def clear(file, mode, map_path, out, parquet, solver, seed, as_json):
+    """Clear the market of FILE and print prices and congestion.
+
+    FILE is a netprice GeoJSON (or a Topology Zoo GraphML, its market
+    synthesised with --seed).
+
+    \b
+    Examples:
+      netprice clear datasets/us5.geojson
+      netprice clear datasets/us5.geojson --mode both --map maps/us5.html --out out/
+    """
+    from rich.console import Console
+
+    from ..annotate import annotate
+    from ..io.files import write_all
+    from ..io.read import read_network
+    from ..market import clear_market
+
+    G = read_network(file, seed=seed)
+    modes = ["baseline", "transfer"] if mode == "both" else [mode]
+    # A spinner on stderr while large networks clear; stdout stays clean for --json.
+    with Console(stderr=True).status(f"clearing {file.name}") as status:
+        results = {}
+        for m in modes:
+            status.update(f"clearing {file.name} ({m} mode, {G.number_of_nodes()} nodes)")
+            results[m] = clear_market(G, mode=m, solver=solver)
+    annotated = {m: annotate(G, res) for m, res in results.items()}
+    outputs = {}
+    if out is not None:
+        outputs.update(_tables(results, annotated, out, parquet))
+    if map_path is not None:
+        outputs[map_path] = _map_html(annotated, modes)
+    write_all(outputs)
+    _print_clear(results, file, as_json, [str(p) for p in outputs])
+
+
+def _tables(results, annotated, out, parquet):
+    from ..io.files import parquet_bytes
+    from ..io.geojson import to_feature_collection
+
+    files = {}
+    for mode, res in results.items():
+        suffix = f"_{mode}" if len(results) > 1 else ""
+        for name in ("prices", "nodes", "links", "routes"):
+            frame = getattr(res, name)
+            files[out / f"{name}{suffix}.csv"] = frame.to_csv()
+            if parquet:
+                files[out / f"{name}{suffix}.parquet"] = parquet_bytes(frame)
+        files[out / f"annotated{suffix}.geojson"] = json.dumps(
+            to_feature_collection(annotated[mode]), indent=1)
+    files[out / "summary.json"] = json.dumps(
+        {m: {**r.summary(), "settlement": r.settlement, "checks": r.checks}
+         for m, r in results.items()}, indent=2, default=float)
+    files.update(_plots(results, out))
+    return files
+
+
+def _plots(results, out):
+    """PNG charts of the results: rents and merit order per mode, modes side by side."""
+    from .. import plots
+    from ..io.files import png_bytes
+
+    files = {}
+    for mode, res in results.items():
+        suffix = f"_{mode}" if len(results) > 1 else ""
+        files[out / f"rents{suffix}.png"] = png_bytes(plots.rent_plot(res))
+        files[out / f"merit_order{suffix}.png"] = png_bytes(plots.merit_order_plot(res))
+    if {"baseline", "transfer"} <= set(results):
+        files[out / "modes.png"] = png_bytes(plots.mode_comparison_plot(results["baseline"],
+                                                                        results["transfer"]))
+    return files
+
+
+def _map_html(annotated, modes):
+    from ..maps import price_map
+
+    main = annotated["transfer" if "transfer" in annotated else modes[0]]
+    other = annotated["baseline"] if len(modes) > 1 else None
+    return price_map(main, compare=other).get_root().render()
+
+
+def _print_clear(results, file, as_json, written):
+    from ..report import price_frame, rich_table, saturated_frame, summary_frame
+
+    if as_json:
+        click.echo(json.dumps({
+            "file": str(file),
+            "results": {m: {**r.summary(), "settlement": r.settlement,
+                            "prices": {f"{n}/{w}": p for (n, w), p in r.prices["price"].items()}}
+                        for m, r in results.items()},
+            "written": written,
+        }, indent=2, default=lambda v: None if v != v else float(v)))
+        return
+    out = console()
+    out.print(rich_table(summary_frame(results), f"netprice: {file}"))
+    out.print(rich_table(price_frame(results), "Locational prices ($/Mtok)"))
+    sat = saturated_frame(results)
+    if len(sat):
+        out.print(rich_table(sat.set_index(["mode", "link"]),
+                             "Saturated links (rent in $/h per Gbit/s)"))
+    else:
+        out.print("No saturated links.")
+    for mode, res in results.items():
+        if res.truncated_routes:
+            out.print(f"[yellow]{mode}: route enumeration truncated for "
+                      f"{len(res.truncated_routes)} (origin, site) pairs; raise "
+                      f"max_routes_per_pair for an exact answer[/yellow]")
+    for path in written:
+        out.print(f"wrote {path}")
+
+
+@click.command(name="compare")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a map with both modes as layers.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the tables of both modes into this folder.")
+@seed_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of tables.")
+@click.pass_context
+def compare(ctx, file, map_path, out, seed, as_json):
+    """Compare baseline and transfer-aware clearing of FILE (same as clear --mode both).
+
+    \b
+    Example:
+      netprice compare datasets/us5.geojson --map maps/us5-compare.html
+    """
+    ctx.invoke(clear, file=file, mode="both", map_path=map_path, out=out, parquet=False,
+               solver="glop", seed=seed, as_json=as_json)
