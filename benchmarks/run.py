@@ -35,6 +35,10 @@ Usage::
     python benchmarks/run.py --quick          # CI smoke run: Abilene, 1 run
     python benchmarks/run.py --markdown --json out/bench.json
 
+The networks are read from ``tests/data/zoo`` (the default ones are
+copied there), else from the whole corpus (``$NETPRICE_ZOO`` or
+``../shared/data/topology-zoo``); ``--zoo`` names a folder to look in first.
+
 The machine is shared: the 1-minute load average is printed with every
 table (and stored per measurement in ``--json``); read timings with it.
 """
@@ -54,12 +58,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from zoo import zoo_file
+
 #: The environment as the script found it: some libraries set variables on
 #: import (pyarrow's allocator settings, for one), and workers must not inherit them.
 CLEAN_ENV = dict(os.environ)
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_ZOO = ROOT.parent / "shared" / "data" / "topology-zoo"
-TEST_ZOO = ROOT / "tests" / "data" / "zoo"
 #: From Abilene (11 nodes) to Kdl (754 nodes), roughly doubling in size.
 DEFAULT_NETWORKS = ("Abilene", "Geant2012", "Tw", "Ion", "Cogentco", "Kdl")
 #: The single workload of case 1: batch summarisation, no latency limit.
@@ -238,9 +242,7 @@ def _read_network(zoo, name, case):
     from netprice.io.graphml import read_graphml
     from netprice.synth import DEFAULT_WORKLOADS
 
-    path = Path(zoo) / f"{name}.graphml"
-    if not path.exists() and (TEST_ZOO / path.name).exists():
-        path = TEST_ZOO / path.name
+    path = zoo_file(name, zoo)
     workloads = {SINGLE_WORKLOAD: DEFAULT_WORKLOADS[SINGLE_WORKLOAD]} if case == "1" else None
     return read_graphml(path, seed=0, workloads=workloads)
 
@@ -459,12 +461,12 @@ def parse_args(argv=None):
     p.add_argument("--networks", default=",".join(DEFAULT_NETWORKS),
                    help="comma-separated Topology Zoo names (default: %(default)s)")
     p.add_argument("--cases", default="1,4", help="'1', '4' or '1,4' (default)")
-    p.add_argument("--zoo", default=str(DEFAULT_ZOO),
-                   help="folder of Topology Zoo GraphML files (default: ../shared/data/"
-                        "topology-zoo from the repository root)")
+    p.add_argument("--zoo", help="folder of Topology Zoo GraphML files to look in first "
+                                 "(default: tests/data/zoo, then $NETPRICE_ZOO or "
+                                 "../shared/data/topology-zoo)")
     p.add_argument("--quick", action="store_true",
-                   help="CI smoke run: Abilene only (from tests/data/zoo if --zoo lacks it), "
-                        "1 run, no warm-up: checks that everything runs, not timings")
+                   help="CI smoke run: Abilene only, 1 run, no warm-up: checks that "
+                        "everything runs, not timings")
     p.add_argument("--no-pypsa", dest="pypsa", action="store_false", help="skip PyPSA")
     p.add_argument("--solver1", help="solver of case 1 (default %s)" % CASE1["solver"])
     p.add_argument("--solver4", help="solver of case 4 (default %s)" % CASE4["solver"])
@@ -484,8 +486,6 @@ def parse_args(argv=None):
         return args
     if args.quick:
         args.networks, args.runs = "Abilene", 1
-        if not (Path(args.zoo) / "Abilene.graphml").exists():
-            args.zoo = str(TEST_ZOO)
     args.networks = [n.strip() for n in args.networks.split(",") if n.strip()]
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     if not set(args.cases) <= {"1", "4"}:
