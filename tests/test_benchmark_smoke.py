@@ -43,3 +43,17 @@ def test_quick_does_not_need_the_shared_zoo(tmp_path):
         capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert any(line.startswith("Abilene") for line in proc.stdout.splitlines())
+
+
+def test_against_another_checkout_prints_new_over_old(tmp_path):
+    """--against measures a second checkout (here this one again) and prints new/old."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--no-pypsa", "--cases", "1", "--plain",
+         "--against", str(ROOT)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("network  case"))
+    assert "e2e new/old" in header and "same objective" in header
+    row = next(line for line in lines if line.startswith("Abilene") and "yes" in line)
+    assert float(row.split()[4].rstrip("!")) > 0
