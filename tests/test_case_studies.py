@@ -71,6 +71,7 @@ def test_us20_is_heterogeneous(us20):
     assert len(us20.graph["workloads"]) >= 3
 
 
+@pytest.mark.slow
 def test_reproduce_writes_the_report(tmp_path):
     from netprice.reproduce import reproduce
 

@@ -24,6 +24,7 @@ def market_file(tmp_path, two_node):
     return path
 
 
+@pytest.mark.slow
 def test_clear_both_modes_prints_summary_and_writes_tables(market_file, tmp_path):
     out = tmp_path / "out"
     result = run("clear", market_file, "--mode", "both", "--out", out)
