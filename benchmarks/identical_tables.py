@@ -39,6 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from checkouts import check_imported, checkout, git_head
 from zoo import ROOT, zoo_file
 
 #: From 9 to 754 nodes: the benchmarks' six, the import's odd cases
@@ -115,21 +116,21 @@ def _inputs(args):
     return found, missing
 
 
-def _run_checkout(label, checkout, inputs, modes, out):
-    print(f"{label}: {checkout}", file=sys.stderr, flush=True)
+def _run_checkout(label, repo, inputs, modes, out):
+    print(f"{label}: {repo}", file=sys.stderr, flush=True)
     spec = out.with_suffix(".inputs.json")
     spec.write_text(json.dumps({"inputs": inputs, "modes": modes}))
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--dump-to", str(out),
                            "--inputs", str(spec)],
-                          env={**os.environ, "PYTHONPATH": str(checkout),
+                          env={**os.environ, "PYTHONPATH": str(repo),
                                "PYTHONWARNINGS": "ignore"})
     if proc.returncode != 0:
         raise SystemExit(f"{label}: the dump failed (exit {proc.returncode})")
-    imported = Path(json.loads((out / MANIFEST).read_text())["netprice"]).resolve()
-    if not imported.is_relative_to(checkout):
-        # An installed netprice shadowing the checkout would compare a checkout with itself.
-        raise SystemExit(f"{label}: asked for the netprice of {checkout}, imported {imported}")
+    try:
+        check_imported(repo, json.loads((out / MANIFEST).read_text())["netprice"])
+    except RuntimeError as err:
+        raise SystemExit(f"{label}: {err}") from None
     return time.perf_counter() - start
 
 
@@ -198,9 +199,9 @@ def report(rows):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--against", type=Path, metavar="PATH",
+    p.add_argument("--against", type=checkout, metavar="PATH",
                    help="the checkout to compare with (e.g. one of today's main)")
-    p.add_argument("--checkout", type=Path, default=ROOT, metavar="PATH",
+    p.add_argument("--checkout", type=checkout, default=ROOT, metavar="PATH",
                    help="the checkout under test (default: this repository, %(default)s)")
     p.add_argument("--networks", default=",".join(ZOO_NETWORKS),
                    help="comma-separated Topology Zoo names, or '' for none (default: 20 "
@@ -218,14 +219,8 @@ def parse_args(argv=None):
         return args
     if args.against is None:
         p.error("--against PATH is required: the checkout to compare with")
-    for option in ("checkout", "against"):
-        path = getattr(args, option).resolve()
-        if not (path / "netprice" / "__init__.py").exists():
-            p.error(f"--{option} {path}: not a netprice checkout (no netprice/__init__.py)")
-        setattr(args, option, path)
-    args.networks = [n.strip() for n in args.networks.split(",") if n.strip()]
-    args.datasets = [n.strip() for n in args.datasets.split(",") if n.strip()]
-    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    for option in ("networks", "datasets", "modes"):
+        setattr(args, option, [n.strip() for n in getattr(args, option).split(",") if n.strip()])
     if not set(args.modes) <= set(MODES):
         p.error(f"--modes takes {' and '.join(MODES)}")
     return args
@@ -253,13 +248,14 @@ def main(argv=None):
         base = Path(tmp := tempfile.mkdtemp(prefix="netprice-identical-"))
     try:
         print(f"{len(inputs)} networks x {len(args.modes)} modes", file=sys.stderr, flush=True)
-        seconds = {side: _run_checkout(side, checkout, inputs, args.modes, base / side)
-                   for side, checkout in (("new", args.checkout), ("old", args.against))}
+        seconds = {side: _run_checkout(side, repo, inputs, args.modes, base / side)
+                   for side, repo in (("new", args.checkout), ("old", args.against))}
         rows = compare(base / "new", base / "old", inputs, args.modes)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\nnew = {args.checkout}\nold = {args.against}\n")
+    print(f"\nnew = {args.checkout} ({git_head(args.checkout)})\n"
+          f"old = {args.against} ({git_head(args.against)})\n")
     identical = report(rows)
     print(f"\n{'all identical' if identical else 'NOT identical'}: {len(rows)} network-modes, "
           f"{len(rows) * len(TABLES)} tables; dumps took {seconds['new']:.0f} s (new) and "

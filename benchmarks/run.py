@@ -67,6 +67,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from checkouts import check_imported, checkout, git_head
 from zoo import zoo_file
 
 #: The environment as the script found it: some libraries set variables on
@@ -267,8 +268,8 @@ def _read_network(zoo, name, case):
     return read_graphml(path, seed=0, workloads=workloads)
 
 
-def _spawn(kind, graph_file, settings=None, timeout=None, quick=False, checkout=None):
-    """One measurement in a fresh process; with ``checkout``, of the netprice found there."""
+def _spawn(kind, graph_file, settings=None, timeout=None, quick=False, repo=None):
+    """One measurement in a fresh process; with ``repo``, of the netprice checked out there."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--graph",
            str(graph_file)]
     if quick:
@@ -276,17 +277,14 @@ def _spawn(kind, graph_file, settings=None, timeout=None, quick=False, checkout=
     if settings is not None:
         cmd += ["--settings", json.dumps(settings)]
     env = {**CLEAN_ENV, "PYTHONWARNINGS": "ignore"}
-    if checkout is not None:
-        env["PYTHONPATH"] = str(checkout)
+    if repo is not None:
+        env["PYTHONPATH"] = str(repo)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_TAG):
             out = json.loads(line[len(RESULT_TAG):])
-            # An installed netprice shadowing the checkout would compare a checkout with itself.
-            if checkout is not None and not Path(out["netprice_file"]).resolve().is_relative_to(
-                    Path(checkout).resolve()):
-                raise RuntimeError(f"asked for the netprice of {checkout}, the worker imported "
-                                   f"{out['netprice_file']}")
+            if repo is not None:
+                check_imported(repo, out["netprice_file"])
             return out
     tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
     raise RuntimeError(f"{kind} worker failed (exit {proc.returncode}): " + " | ".join(tail))
@@ -318,10 +316,10 @@ def measure(args):
                 for i in range(runs):
                     # Interleaved, and alternating which goes first: a change of load
                     # on the shared machine weighs on both checkouts alike.
-                    for side, checkout in (sides if i % 2 == 0 else sides[::-1]):
+                    for side, repo in (sides if i % 2 == 0 else sides[::-1]):
                         row[side].append(_spawn("netprice", graph_file, settings,
                                                 timeout=args.timeout, quick=args.quick,
-                                                checkout=checkout))
+                                                repo=repo))
                 if case == "1" and args.pypsa:
                     for _ in range(runs):
                         row["pypsa"].append(_spawn("pypsa", graph_file, timeout=args.timeout,
@@ -524,27 +522,14 @@ def render_against(rows, args):
             f"{r['overhead'] / r['against_overhead']:.3f}",
             f"{r['peak_mib']:.0f}", f"{r['against_peak_mib']:.0f}",
             "yes" if r["against_same_objective"] else "NO"])
-    title = (f"this checkout ({ROOT}, {_git_head(ROOT)}) against {args.against} "
-             f"({_git_head(args.against)}) -- medians of {args.runs} interleaved run(s); "
+    title = (f"this checkout ({ROOT}, {git_head(ROOT)}) against {args.against} "
+             f"({git_head(args.against)}) -- medians of {args.runs} interleaved run(s); "
              f"times in ms")
     _print_table(title, headers, body, args, left=2)
     worst = max(rows, key=lambda r: r["e2e"] / r["against_e2e"])
     print(f"new = this checkout, old = {args.against}; new/old = ratio of the medians; "
           f"'!' marks more than {100 * (AGAINST_TOLERANCE - 1):.0f} % slower; worst end to end: "
           f"{worst['e2e'] / worst['against_e2e']:.3f} ({worst['network']} case {worst['case']})")
-
-
-def _git_head(checkout):
-    """The short commit of a checkout, with '+' when its work tree has changes; '?' outside git."""
-    def git(*cmd):
-        return subprocess.run(["git", "-C", str(checkout), *cmd], capture_output=True,
-                              text=True, timeout=30)
-
-    head = git("rev-parse", "--short", "HEAD")
-    if head.returncode != 0:
-        return "?"
-    dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
-    return head.stdout.strip() + ("+" if dirty else "")
 
 
 def _has_rich():
@@ -575,7 +560,7 @@ def parse_args(argv=None):
                    "clear_market's own choice (default %s)" % CASE4["quantum_ms"])
     p.add_argument("--formulation4", help="formulation of case 4 (default auto)")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per measurement")
-    p.add_argument("--against", type=Path, metavar="PATH",
+    p.add_argument("--against", type=checkout, metavar="PATH",
                    help="also measure the checkout at PATH (PYTHONPATH=PATH), interleaved with "
                         "this one, and print new/old per network and case")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -590,10 +575,6 @@ def parse_args(argv=None):
         return args
     if args.quick:
         args.networks, args.runs = "Abilene", 1
-    if args.against:
-        args.against = args.against.resolve()
-        if not (args.against / "netprice" / "__init__.py").exists():
-            p.error(f"--against {args.against}: not a netprice checkout (no netprice/__init__.py)")
     args.networks = [n.strip() for n in args.networks.split(",") if n.strip()]
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     if not set(args.cases) <= {"1", "4"}:
