@@ -1,11 +1,12 @@
 # make demo   -- set up .venv if needed, clear datasets/us5.geojson in both modes,
 #                print the summary, write maps/us5.html and tables in out/us5/
-# make test   -- set up .venv with the test extras and run the whole test suite
+# make test   -- set up .venv with the test extras and run the whole test suite (as CI does)
+# make test-fast -- the same without the tests marked slow (over 5 s each)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test reproduce bench clean
+.PHONY: demo test test-fast reproduce bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,9 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not slow"
 
 reproduce: $(VENV)/.installed
 	$(BIN)/netprice reproduce --out out/reproduce

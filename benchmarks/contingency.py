@@ -35,7 +35,9 @@ parallel efficiency ``T_serial / (workers x T_parallel)``, and the CPU
 seconds of serial and parallel runs (what Dask adds as work).
 
 The network is read with ``netprice.io.graphml.read_graphml(path, seed=0)``
-from ``../shared/data/topology-zoo`` (``--zoo`` to point elsewhere).
+from ``tests/data/zoo`` (Cogentco is copied there), else from the whole
+corpus (``$NETPRICE_ZOO`` or ``../shared/data/topology-zoo``); ``--zoo``
+names a folder to look in first.
 """
 
 import os
@@ -52,8 +54,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_ZOO = ROOT.parent / "shared" / "data" / "topology-zoo"
+from zoo import zoo_file  # noqa: E402
 
 MODES = {
     "reuse": {"reuse": True},
@@ -114,7 +115,7 @@ def _import_engine():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--network", default="Cogentco", help="Topology Zoo name (>= 150 nodes)")
-    parser.add_argument("--zoo", type=Path, default=DEFAULT_ZOO)
+    parser.add_argument("--zoo", type=Path, help="Folder of Zoo GraphML files to look in first")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--modes", default="reuse,reuse-cold,rebuild")
@@ -134,7 +135,7 @@ def main(argv=None):
     from netprice.io.graphml import read_graphml
     from netprice.sweep import ScenarioRunner, run_scenarios
 
-    G = read_graphml(args.zoo / f"{args.network}.graphml", seed=0)
+    G = read_graphml(zoo_file(args.network, args.zoo), seed=0)
     scenarios = contingency_scenarios(G)[:args.limit]
     n = len(scenarios)
     links = sum(s.parameter.startswith("outage:") for s in scenarios)

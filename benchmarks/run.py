@@ -34,6 +34,19 @@ Usage::
     python benchmarks/run.py --runs 5 --networks Abilene,Cogentco,Kdl
     python benchmarks/run.py --quick          # CI smoke run: Abilene, 1 run
     python benchmarks/run.py --markdown --json out/bench.json
+    python benchmarks/run.py --against ../baseline   # and the same measurements of another checkout
+
+With ``--against PATH`` every netprice measurement is also taken with the
+checkout at PATH (``PYTHONPATH=PATH``; this checkout's with
+``PYTHONPATH`` set to the repository this script lives in), interleaved
+with this checkout's and alternating which goes first, so that the load
+of the shared machine weighs on both alike; a second table gives the
+ratio new/old of the medians per network and case.  Both clear the same
+network, read once by this checkout.
+
+The networks are read from ``tests/data/zoo`` (the default ones are
+copied there), else from the whole corpus (``$NETPRICE_ZOO`` or
+``../shared/data/topology-zoo``); ``--zoo`` names a folder to look in first.
 
 The machine is shared: the 1-minute load average is printed with every
 table (and stored per measurement in ``--json``); read timings with it.
@@ -54,12 +67,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from checkouts import check_imported, checkout, git_head
+from zoo import zoo_file
+
 #: The environment as the script found it: some libraries set variables on
 #: import (pyarrow's allocator settings, for one), and workers must not inherit them.
 CLEAN_ENV = dict(os.environ)
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_ZOO = ROOT.parent / "shared" / "data" / "topology-zoo"
-TEST_ZOO = ROOT / "tests" / "data" / "zoo"
 #: From Abilene (11 nodes) to Kdl (754 nodes), roughly doubling in size.
 DEFAULT_NETWORKS = ("Abilene", "Geant2012", "Tw", "Ion", "Cogentco", "Kdl")
 #: The single workload of case 1: batch summarisation, no latency limit.
@@ -106,9 +120,14 @@ def _tiny_network(workloads):
 
 def _worker_netprice(G, settings, quick=False):
     """Clear ``G`` once, timing each phase of ``clear_market`` by wrapping its steps."""
+    import importlib
+
     import netprice as npx
-    import netprice.market as market
-    from netprice.result import MarketResult
+    from netprice import MarketResult
+
+    # The module clear_market calls its steps in, wherever a checkout keeps it
+    # (--against may measure code where it has moved).
+    market = importlib.import_module(npx.clear_market.__module__)
 
     # Import what clear_market imports lazily, then warm up on a tiny market.
     if settings["solver"].startswith("highs"):
@@ -135,11 +154,16 @@ def _worker_netprice(G, settings, quick=False):
     # of netprice has (formulate, prepare_routes, or its two parts).
     steps = next(([name] for name in ("formulate", "prepare_routes") if hasattr(market, name)),
                  ["enumerate_routes", "layer_graph"])
+    missing = []
     for name, phase in (("_validate", "validate"), ("compile_market", "compile"),
                         *((step, "compile") for step in steps),
                         ("build_lp", "build"), ("unroutable_demand", "build"),
                         ("solve_lp", "solve"), ("compute_prices", "prices")):
-        setattr(market, name, timed(phase, getattr(market, name)))
+        if hasattr(market, name):
+            setattr(market, name, timed(phase, getattr(market, name)))
+        else:
+            # Its time falls into "prices" (the rest of clear_market); end to end is unaffected.
+            missing.append(name)
     MarketResult.verify = timed("prices", MarketResult.verify)
 
     def once():
@@ -176,6 +200,7 @@ def _worker_netprice(G, settings, quick=False):
         "layers": stats["layers"], "routes": stats["routes"],
         "objective": res.objective,
         "peak_mib": _peak_mib(), "baseline_mib": baseline, "load": load,
+        "missing_steps": missing, "netprice_file": npx.__file__,
     }
 
 
@@ -238,25 +263,29 @@ def _read_network(zoo, name, case):
     from netprice.io.graphml import read_graphml
     from netprice.synth import DEFAULT_WORKLOADS
 
-    path = Path(zoo) / f"{name}.graphml"
-    if not path.exists() and (TEST_ZOO / path.name).exists():
-        path = TEST_ZOO / path.name
+    path = zoo_file(name, zoo)
     workloads = {SINGLE_WORKLOAD: DEFAULT_WORKLOADS[SINGLE_WORKLOAD]} if case == "1" else None
     return read_graphml(path, seed=0, workloads=workloads)
 
 
-def _spawn(kind, graph_file, settings=None, timeout=None, quick=False):
+def _spawn(kind, graph_file, settings=None, timeout=None, quick=False, repo=None):
+    """One measurement in a fresh process; with ``repo``, of the netprice checked out there."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--graph",
            str(graph_file)]
     if quick:
         cmd.append("--quick")
     if settings is not None:
         cmd += ["--settings", json.dumps(settings)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                          env={**CLEAN_ENV, "PYTHONWARNINGS": "ignore"})
+    env = {**CLEAN_ENV, "PYTHONWARNINGS": "ignore"}
+    if repo is not None:
+        env["PYTHONPATH"] = str(repo)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_TAG):
-            return json.loads(line[len(RESULT_TAG):])
+            out = json.loads(line[len(RESULT_TAG):])
+            if repo is not None:
+                check_imported(repo, out["netprice_file"])
+            return out
     tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
     raise RuntimeError(f"{kind} worker failed (exit {proc.returncode}): " + " | ".join(tail))
 
@@ -279,18 +308,28 @@ def measure(args):
                 settings = dict(CASE1 if case == "1" else CASE4)
                 settings.update(args.case1 if case == "1" else args.case4)
                 row = {"network": name, "nodes": G.number_of_nodes(), "arcs": G.number_of_edges(),
-                       "case": case, "settings": settings, "netprice": [], "pypsa": []}
-                for _ in range(runs):
-                    row["netprice"].append(_spawn("netprice", graph_file, settings,
-                                                  timeout=args.timeout, quick=args.quick))
+                       "case": case, "settings": settings, "netprice": [], "pypsa": [],
+                       "against": []}
+                sides = [("netprice", ROOT if args.against else None)]
+                if args.against:
+                    sides.append(("against", args.against))
+                for i in range(runs):
+                    # Interleaved, and alternating which goes first: a change of load
+                    # on the shared machine weighs on both checkouts alike.
+                    for side, repo in (sides if i % 2 == 0 else sides[::-1]):
+                        row[side].append(_spawn("netprice", graph_file, settings,
+                                                timeout=args.timeout, quick=args.quick,
+                                                repo=repo))
                 if case == "1" and args.pypsa:
                     for _ in range(runs):
                         row["pypsa"].append(_spawn("pypsa", graph_file, timeout=args.timeout,
                                                    quick=args.quick))
                 rows.append(summarise(row))
                 if args.progress:
+                    old = (f", against {rows[-1]['against_e2e']:.3f} s" if args.against
+                           else "")
                     print(f"  measured {name} case {case}: netprice "
-                          f"{rows[-1]['e2e']:.3f} s", file=sys.stderr, flush=True)
+                          f"{rows[-1]['e2e']:.3f} s{old}", file=sys.stderr, flush=True)
     return rows
 
 
@@ -319,6 +358,12 @@ def summarise(row):
         row["ratio"] = _median([a["e2e"] / b["e2e"] for a, b in zip(p, runs)])
         row["objective_gap"] = abs(p[0]["objective"] - first["objective"]) / max(
             1.0, abs(first["objective"]))
+    if row["against"]:
+        old = row["against"]
+        row["against_e2e"] = _median([r["e2e"] for r in old])
+        row["against_overhead"] = _median([r["e2e"] - r["solver"] for r in old])
+        row["against_peak_mib"] = _median([r["peak_mib"] for r in old])
+        row["against_same_objective"] = all(r["objective"] == first["objective"] for r in old)
     return row
 
 
@@ -355,16 +400,17 @@ COLUMNS = [
 ]
 
 
-def _cells(row):
-    def sec(v):
-        """Milliseconds, three significant digits (0.031, 2.16, 13.4, 8535)."""
-        if v is None:
-            return ""
-        ms = 1e3 * v
-        if ms >= 100:
-            return f"{ms:,.0f}"
-        return f"{ms:.3g}" if ms >= 0.001 else "0"
+def sec(v):
+    """Seconds as milliseconds, three significant digits (0.031, 2.16, 13.4, 8535)."""
+    if v is None:
+        return ""
+    ms = 1e3 * v
+    if ms >= 100:
+        return f"{ms:,.0f}"
+    return f"{ms:.3g}" if ms >= 0.001 else "0"
 
+
+def _cells(row):
     form = row["formulation"]
     if row["case"] == "1":
         form = "arc-flow"        # no latency limit: arc flows whatever "auto" picks
@@ -387,16 +433,12 @@ def _cells(row):
     }
 
 
-def render(rows, args, loads):
-    headers = [h for h, _ in COLUMNS]
-    body = [[_cells(r)[k] for _, k in COLUMNS] for r in rows]
-    title = (f"netprice clearing at scale -- medians of {args.runs} run(s); times in ms; "
-             f"load average {loads[0]:.2f} at start, {loads[1]:.2f} at end, "
-             f"{os.cpu_count()} CPUs")
+def _print_table(title, headers, body, args, left):
+    """Markdown, rich or plain text; the first ``left`` columns left-aligned, the rest right."""
     if args.markdown:
         print(title + "\n")
         print("| " + " | ".join(headers) + " |")
-        print("|" + "|".join("---" if i < 5 else "--:" for i in range(len(headers))) + "|")
+        print("|" + "|".join("---" if i < left else "--:" for i in range(len(headers))) + "|")
         for line in body:
             print("| " + " | ".join(line) + " |")
     elif not args.plain and _has_rich():
@@ -405,7 +447,7 @@ def render(rows, args, loads):
 
         table = Table(title=title, title_justify="left")
         for i, h in enumerate(headers):
-            table.add_column(h, justify="left" if i < 5 else "right")
+            table.add_column(h, justify="left" if i < left else "right")
         for line in body:
             table.add_row(*line)
         Console(width=max(240, len(" ".join(headers)) + 100)).print(table)
@@ -413,12 +455,21 @@ def render(rows, args, loads):
         print(title)
         widths = [max(len(h), *(len(line[i]) for line in body)) for i, h in enumerate(headers)]
         fmt = lambda cells: "  ".join(  # noqa: E731
-            c.ljust(w) if i < 5 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+            c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
         print(fmt(headers))
         print("  ".join("-" * w for w in widths))
         for line in body:
             print(fmt(line))
     print()
+
+
+def render(rows, args, loads):
+    headers = [h for h, _ in COLUMNS]
+    body = [[_cells(r)[k] for _, k in COLUMNS] for r in rows]
+    title = (f"netprice clearing at scale -- medians of {args.runs} run(s); times in ms; "
+             f"load average {loads[0]:.2f} at start, {loads[1]:.2f} at end, "
+             f"{os.cpu_count()} CPUs")
+    _print_table(title, headers, body, args, left=5)
     print("case 1: one workload, no latency limit (transport market; arc flows), "
           f"settings { {**CASE1, **args.case1} }")
     print(f"case 4: the four synthesised workloads, two with latency limits, settings "
@@ -442,6 +493,43 @@ def render(rows, args, loads):
         print("slope of log(time) against log(nonzeros) [time ~ nnz^slope]:")
         for (case, key), value in sorted(fit.items()):
             print(f"  case {case}: {names[key]:<22} {value:5.2f}")
+    missing = sorted({name for r in rows for m in r["netprice"] + r["against"]
+                      for name in m.get("missing_steps", ())})
+    if missing:
+        print(f"not found in the module of clear_market, so timed with prices+verify: "
+              f"{', '.join(missing)}")
+    if args.against:
+        print()
+        render_against(rows, args)
+
+
+#: Slower than this, new/old is flagged: the refactor's target is within 5 %.
+AGAINST_TOLERANCE = 1.05
+
+
+def render_against(rows, args):
+    """This checkout against ``--against``: medians of the interleaved runs, and new/old."""
+    headers = ["network", "case", "e2e new", "e2e old", "e2e new/old", "overhead new",
+               "overhead old", "overhead new/old", "peak MiB new", "peak MiB old",
+               "same objective"]
+    body = []
+    for r in rows:
+        ratio = r["e2e"] / r["against_e2e"]
+        body.append([
+            r["network"], r["case"], sec(r["e2e"]), sec(r["against_e2e"]),
+            f"{ratio:.3f}" + (" !" if ratio > AGAINST_TOLERANCE else ""),
+            sec(r["overhead"]), sec(r["against_overhead"]),
+            f"{r['overhead'] / r['against_overhead']:.3f}",
+            f"{r['peak_mib']:.0f}", f"{r['against_peak_mib']:.0f}",
+            "yes" if r["against_same_objective"] else "NO"])
+    title = (f"this checkout ({ROOT}, {git_head(ROOT)}) against {args.against} "
+             f"({git_head(args.against)}) -- medians of {args.runs} interleaved run(s); "
+             f"times in ms")
+    _print_table(title, headers, body, args, left=2)
+    worst = max(rows, key=lambda r: r["e2e"] / r["against_e2e"])
+    print(f"new = this checkout, old = {args.against}; new/old = ratio of the medians; "
+          f"'!' marks more than {100 * (AGAINST_TOLERANCE - 1):.0f} % slower; worst end to end: "
+          f"{worst['e2e'] / worst['against_e2e']:.3f} ({worst['network']} case {worst['case']})")
 
 
 def _has_rich():
@@ -459,12 +547,12 @@ def parse_args(argv=None):
     p.add_argument("--networks", default=",".join(DEFAULT_NETWORKS),
                    help="comma-separated Topology Zoo names (default: %(default)s)")
     p.add_argument("--cases", default="1,4", help="'1', '4' or '1,4' (default)")
-    p.add_argument("--zoo", default=str(DEFAULT_ZOO),
-                   help="folder of Topology Zoo GraphML files (default: ../shared/data/"
-                        "topology-zoo from the repository root)")
+    p.add_argument("--zoo", help="folder of Topology Zoo GraphML files to look in first "
+                                 "(default: tests/data/zoo, then $NETPRICE_ZOO or "
+                                 "../shared/data/topology-zoo)")
     p.add_argument("--quick", action="store_true",
-                   help="CI smoke run: Abilene only (from tests/data/zoo if --zoo lacks it), "
-                        "1 run, no warm-up: checks that everything runs, not timings")
+                   help="CI smoke run: Abilene only, 1 run, no warm-up: checks that "
+                        "everything runs, not timings")
     p.add_argument("--no-pypsa", dest="pypsa", action="store_false", help="skip PyPSA")
     p.add_argument("--solver1", help="solver of case 1 (default %s)" % CASE1["solver"])
     p.add_argument("--solver4", help="solver of case 4 (default %s)" % CASE4["solver"])
@@ -472,6 +560,9 @@ def parse_args(argv=None):
                    "clear_market's own choice (default %s)" % CASE4["quantum_ms"])
     p.add_argument("--formulation4", help="formulation of case 4 (default auto)")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per measurement")
+    p.add_argument("--against", type=checkout, metavar="PATH",
+                   help="also measure the checkout at PATH (PYTHONPATH=PATH), interleaved with "
+                        "this one, and print new/old per network and case")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
     p.add_argument("--plain", action="store_true", help="plain text even if rich is installed")
     p.add_argument("--json", help="write every measurement to this JSON file")
@@ -484,8 +575,6 @@ def parse_args(argv=None):
         return args
     if args.quick:
         args.networks, args.runs = "Abilene", 1
-        if not (Path(args.zoo) / "Abilene.graphml").exists():
-            args.zoo = str(TEST_ZOO)
     args.networks = [n.strip() for n in args.networks.split(",") if n.strip()]
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     if not set(args.cases) <= {"1", "4"}:
@@ -517,7 +606,8 @@ def main(argv=None):
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         with open(args.json, "w") as f:
             json.dump({"command": " ".join(sys.argv), "load": [start_load, end_load],
-                       "cpus": os.cpu_count(), "rows": rows}, f, indent=1, default=str)
+                       "cpus": os.cpu_count(), "against": args.against and str(args.against),
+                       "rows": rows}, f, indent=1, default=str)
     return 0
 
 

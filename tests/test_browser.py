@@ -189,19 +189,10 @@ def test_offline_map_with_tiles_only_misses_the_tiles(browser, tmp_path, shots):
         view.page.close()
 
 
-def test_us5_case_map(browser, tmp_path, shots):
+def test_us5_case_map(browser, tmp_path, shots, us5):
     import netprice as npx
 
-    for needed in ("clear_market", "annotate"):
-        if not hasattr(npx, needed):
-            pytest.skip(f"netprice.{needed} is not there yet")
-    try:
-        dataset = npx.dataset_path("us5")
-    except (AttributeError, FileNotFoundError):
-        dataset = ROOT / "datasets" / "us5.geojson"
-    if not Path(dataset).exists():
-        pytest.skip("the us5 dataset is not there yet")
-    G = npx.read_geojson(dataset)
+    G = us5
     res = npx.clear_market(G, mode="transfer")
     H = npx.annotate(G, res)
     groups = link_groups(H)

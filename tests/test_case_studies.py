@@ -8,18 +8,8 @@ from netprice import studies
 
 
 @pytest.fixture(scope="module")
-def us5():
-    return npx.read_geojson(npx.dataset_path("us5"))
-
-
-@pytest.fixture(scope="module")
-def us20():
-    return npx.read_geojson(npx.dataset_path("us20"))
-
-
-@pytest.fixture(scope="module")
-def modes(us5):
-    return studies.mode_comparison(us5)
+def modes(us5_shared):
+    return studies.mode_comparison(us5_shared)
 
 
 def test_transfer_saturates_four_links_baseline_fewer(modes):
@@ -81,6 +71,7 @@ def test_us20_is_heterogeneous(us20):
     assert len(us20.graph["workloads"]) >= 3
 
 
+@pytest.mark.slow
 def test_reproduce_writes_the_report(tmp_path):
     from netprice.reproduce import reproduce
 

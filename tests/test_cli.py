@@ -15,18 +15,16 @@ def run(*args, cwd=None):
 
 
 @pytest.fixture
-def market_file(tmp_path):
-    G = npx.empty_network({"chat": {"latency_ms": 50, "bytes_per_token": 8},
-                           "batch": {"bytes_per_token": 4}}, token_bytes=4)
-    npx.add_site(G, "A", -100.0, 40.0, capacity=1e6, cost=10.0)
-    npx.add_site(G, "B", -95.0, 40.0, capacity=1e6, cost=50.0,
-                 demand={"chat": 5e5, "batch": 1e5})
-    npx.add_link(G, "A", "B", bandwidth_gbps=0.008)
+def market_file(tmp_path, two_node):
+    G = two_node(workloads={"chat": {"latency_ms": 50, "bytes_per_token": 8},
+                            "batch": {"bytes_per_token": 4}},
+                 demand_b={"chat": 5e5, "batch": 1e5})
     path = tmp_path / "two.geojson"
     npx.write_geojson(G, path)
     return path
 
 
+@pytest.mark.slow
 def test_clear_both_modes_prints_summary_and_writes_tables(market_file, tmp_path):
     out = tmp_path / "out"
     result = run("clear", market_file, "--mode", "both", "--out", out)

@@ -181,6 +181,7 @@ def test_infeasible_outage_is_recorded_with_its_diagnosis():
     assert "outages that move prices most" in fig.axes[0].get_title()
 
 
+@pytest.mark.slow
 def test_serial_workers_and_cluster_give_identical_tables(toy_file, tmp_path, cluster):
     runner = CliRunner()
     serial, workers = tmp_path / "serial", tmp_path / "workers"

@@ -19,7 +19,10 @@ from netprice.synth import electricity_price, site_cost, synthesise_market
 from netprice.validate import validate
 
 ZOO = Path(__file__).parent / "data" / "zoo"
-FILES = sorted(ZOO.glob("*.graphml"))
+#: The files chosen for a cleaning rule each (tests/data/zoo/README.md); the
+#: folder also holds the benchmarks' networks, which these tests do not need.
+FILES = [ZOO / f"{name}.graphml"
+         for name in ("Abilene", "Airtel", "Belnet2005", "Ion", "KentmanApr2007")]
 NAMES = [f.stem for f in FILES]
 
 

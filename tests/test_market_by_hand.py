@@ -1,4 +1,8 @@
-"""Markets small enough that their prices are known by hand."""
+"""Markets small enough that their prices are known by hand.
+
+The two- and three-node cases are the ``two_node`` and ``three_node``
+factories of conftest.py.
+"""
 
 import math
 
@@ -10,23 +14,9 @@ import netprice as npx
 from netprice.lp.scaling import Scaling
 
 
-def two_node(bandwidth_gbps=0.008):
-    """Cheap site A (10 $/Mtok), dear site B (50 $/Mtok), demand at B, the link binding.
-
-    Baseline counts 4 bytes a token, transfer 8: 0.008 Gbit/s carries
-    250,000 tokens/s in baseline and 125,000 in transfer, both short of the
-    500,000 tokens/s demanded, so the link binds in both modes.
-    """
-    G = npx.empty_network({"chat": {"latency_ms": 50, "bytes_per_token": 8}}, token_bytes=4)
-    npx.add_site(G, "A", -100.0, 40.0, capacity=1e6, cost=10.0)
-    npx.add_site(G, "B", -95.0, 40.0, capacity=1e6, cost=50.0, demand={"chat": 5e5})
-    npx.add_link(G, "A", "B", bandwidth_gbps=bandwidth_gbps)
-    return G
-
-
 @pytest.mark.parametrize("mode, bytes_per_token, carried", [
     ("baseline", 4, 250_000.0), ("transfer", 8, 125_000.0)])
-def test_two_nodes_prices_and_rent(mode, bytes_per_token, carried):
+def test_two_nodes_prices_and_rent(mode, bytes_per_token, carried, two_node):
     res = npx.clear_market(two_node(), mode=mode)
     price = res.prices["price"]
     assert price["A", "chat"] == pytest.approx(10.0, abs=1e-9)
@@ -50,25 +40,14 @@ def test_two_nodes_prices_and_rent(mode, bytes_per_token, carried):
         pytest.approx(50.0)
 
 
-def test_uncongested_two_nodes_one_price():
+def test_uncongested_two_nodes_one_price(two_node):
     res = npx.clear_market(two_node(bandwidth_gbps=100.0), mode="transfer")
     assert res.prices["price"].tolist() == pytest.approx([10.0, 10.0])
     assert not res.links["saturated"].any()
     assert res.nodes.loc["A", "compute_used"] == pytest.approx(5e5)
 
 
-def three_node(chat_limit_ms):
-    """Origin O; cheap site FAR (10 $/Mtok, 40 ms away); dear site NEAR (30 $/Mtok, 5 ms)."""
-    G = npx.empty_network({"chat": {"latency_ms": chat_limit_ms, "bytes_per_token": 1000}})
-    npx.add_site(G, "O", -90.0, 40.0, demand={"chat": 1e5})
-    npx.add_site(G, "FAR", -120.0, 40.0, capacity=1e6, cost=10.0)
-    npx.add_site(G, "NEAR", -89.0, 40.0, capacity=1e6, cost=30.0)
-    npx.add_link(G, "O", "FAR", bandwidth_gbps=100.0, latency_ms=40.0, cost_per_gb=0.5)
-    npx.add_link(G, "O", "NEAR", bandwidth_gbps=100.0, latency_ms=5.0, cost_per_gb=0.2)
-    return G
-
-
-def test_tighter_latency_moves_service_and_raises_price():
+def test_tighter_latency_moves_service_and_raises_price(three_node):
     loose = npx.clear_market(three_node(100.0))
     tight = npx.clear_market(three_node(15.0))
     # 100 ms: served at FAR, 10 $/Mtok + 0.5 $/GB x 1000 B/token = 0.5 $/Mtok transport.
@@ -82,7 +61,7 @@ def test_tighter_latency_moves_service_and_raises_price():
     assert tight.routes["node"].tolist() == ["NEAR"]
 
 
-def test_processing_latency_counts_against_the_limit():
+def test_processing_latency_counts_against_the_limit(three_node):
     G = three_node(50.0)
     G.nodes["FAR"]["proc_latency_ms"] = 11.0  # 40 + 11 > 50
     res = npx.clear_market(G)
@@ -129,14 +108,14 @@ def test_voll_prices_unserved_demand():
     assert res.nodes.loc["A", "scarcity"] == pytest.approx(90.0)
 
 
-def test_serves_restricts_sites():
+def test_serves_restricts_sites(two_node):
     G = two_node(bandwidth_gbps=100.0)
     G.nodes["A"]["serves"] = []
     res = npx.clear_market(G)
     assert res.prices.at[("B", "chat"), "price"] == pytest.approx(50.0)
 
 
-def test_zero_demand_costs_nothing():
+def test_zero_demand_costs_nothing(two_node):
     G = two_node()
     G.nodes["B"]["demand"] = {}
     res = npx.clear_market(G)
@@ -146,7 +125,7 @@ def test_zero_demand_costs_nothing():
 
 
 @pytest.mark.parametrize("flow_unit, cost_unit", [(1.0, 1.0), (1e3, 1e-2), (1e6, 10.0)])
-def test_prices_do_not_depend_on_lp_units(flow_unit, cost_unit):
+def test_prices_do_not_depend_on_lp_units(flow_unit, cost_unit, two_node):
     from netprice.lp.build import build_lp
     from netprice.lp.data import compile_market
     from netprice.lp.duals import compute_prices
@@ -197,7 +176,7 @@ def test_truncated_enumeration_is_reported():
     assert full.truncated_routes == []
 
 
-def test_annotate_writes_the_contract_on_a_copy():
+def test_annotate_writes_the_contract_on_a_copy(two_node):
     G = two_node()
     res = npx.clear_market(G)
     H = npx.annotate(G, res)
@@ -210,7 +189,7 @@ def test_annotate_writes_the_contract_on_a_copy():
     assert isinstance(H, nx.DiGraph)
 
 
-def test_highs_gives_the_same_verified_prices():
+def test_highs_gives_the_same_verified_prices(two_node):
     pytest.importorskip("highspy")
     glop = npx.clear_market(two_node())
     for solver in ("highs", "highs-ipm"):

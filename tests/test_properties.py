@@ -135,6 +135,7 @@ def prices(res):
 
 # -- KKT, duality, decomposition ---------------------------------------------
 
+@pytest.mark.slow
 @settings(BASE, max_examples=100)
 @given(spec=specs(), mode=MODES)
 def test_prices_are_verified_and_duality_holds(spec, mode):

@@ -193,12 +193,10 @@ def test_instances_are_congested_and_varied():
 
 
 @pytest.mark.parametrize("mode", ["transfer", "baseline"])
-def test_two_sites_one_congested_link(mode):
+def test_two_sites_one_congested_link(mode, two_node):
     """By hand: the link from cheap A to expensive B fills; B's price is its own cost."""
-    G = npx.empty_network({WORKLOAD: {"bytes_per_token": 8.0}}, token_bytes=5.0)
-    npx.add_site(G, "A", -100.0, 40.0, capacity=1e6, cost=10.0, demand={WORKLOAD: 1e5})
-    npx.add_site(G, "B", -95.0, 40.0, capacity=1e6, cost=50.0, demand={WORKLOAD: 5e5})
-    npx.add_link(G, "A", "B", bandwidth_gbps=0.016, cost_per_gb=100.0)
+    G = two_node(0.016, workloads={WORKLOAD: {"bytes_per_token": 8.0}}, token_bytes=5.0,
+                 demand_a={WORKLOAD: 1e5}, demand_b={WORKLOAD: 5e5}, cost_per_gb=100.0)
     res = npx.clear_market(G, mode=mode)
     n = to_pypsa(G, mode=mode)
     n.optimize(solver_name="highs", log_to_console=False)

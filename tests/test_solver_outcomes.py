@@ -12,11 +12,6 @@ from netprice.lp.routes import enumerate_routes
 from netprice.lp.verify import VerificationError, check, reported_duals
 
 
-@pytest.fixture(scope="module")
-def us5():
-    return npx.read_geojson(npx.dataset_path("us5"))
-
-
 @pytest.mark.parametrize("solver", ["glop", "highs", "highs-ipm"])
 def test_iteration_limit_raises_instead_of_pricing(us5, solver):
     if solver.startswith("highs"):
