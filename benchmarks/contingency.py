@@ -107,7 +107,7 @@ class _Meter:
 
 
 def _import_engine():
-    import netprice.lp.reuse  # noqa: F401
+    import netprice.market  # noqa: F401
     import netprice.sweep  # noqa: F401
     from ortools.math_opt.core.python import solver  # noqa: F401
 
