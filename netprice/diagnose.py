@@ -19,10 +19,12 @@ import pandas as pd
 
 from .lp.blocks import UNSERVED
 from .lp.build import build_lp
+from .lp.colgen import generate
+from .lp.oracle import PricingOracle
 from .lp.paths import cheapest_to_targets
-from .lp.solve import solve_lp
+from .lp.solve import IncrementalSolver, solve_lp
 
-__all__ = ["Diagnosis", "unroutable_demand", "elastic_diagnosis", "aggregates"]
+__all__ = ["Diagnosis", "unroutable_demand", "elastic_diagnosis", "elastic_market", "aggregates"]
 
 
 @dataclass
@@ -79,7 +81,11 @@ class Diagnosis:
 
     def _no_route_text(self, n, w, row):
         if row.nearest_site is None:
-            return f"{n}/{w} (no serving site reachable)"
+            if not getattr(row, "served_anywhere", True):
+                return f"{n}/{w} (no site serves {w}: give a site capacity and list {w} in " \
+                       "its serves)"
+            return f"{n}/{w} (no compute reachable from {n}: no site that serves {w} is " \
+                   "connected to it)"
         if row.nearest_latency_ms <= row.latency_limit_ms:
             # Reachable in time, but not once the layered formulation rounds
             # every link's latency up to the quantum.
@@ -107,17 +113,47 @@ def aggregates(data):
     return float((data.demand @ data.intensity).sum()), float(data.capacity.sum())
 
 
-def unroutable_demand(data, lp) -> pd.DataFrame:
-    """(node, workload) pairs whose demand row has no column: no admissible route."""
-    has_column = np.diff(lp.matrix.indptr)[lp.rows["demand"]] > 0
-    need = data.demand.ravel() > 0
-    missing = np.flatnonzero(need & ~has_column)
-    if len(missing) == 0:
+def _no_route_pairs(data, lp=None, oracle=None):
+    """(N, W) demand that no admissible route can serve.
+
+    For latency-limited workloads: per the exact oracle when given, else
+    per the LP's own columns (a layered LP's rounding may lose routes that
+    exist); for unlimited ones: no serving site reachable at all.
+    """
+    need = data.demand > 0
+    limited = np.isfinite(data.latency_limit_ms)
+    missing = np.zeros_like(need)
+    if oracle is not None:
+        ok = np.zeros_like(need)
+        ok[:, oracle.workloads] = oracle.admissible_any()
+        missing[:, limited] = (need & ~ok)[:, limited]
+    elif lp is not None:
+        has_column = (np.diff(lp.matrix.indptr)[lp.rows["demand"]] > 0).reshape(need.shape)
+        missing[:, limited] = (need & ~has_column)[:, limited]
+    reach = {}
+    for w in np.flatnonzero(~limited):
+        if not need[:, w].any():
+            continue
+        sites = np.flatnonzero(data.can_serve[:, w])
+        key = sites.tobytes()
+        if key not in reach:   # workloads served by the same sites share one search
+            reach[key] = np.isfinite(cheapest_to_targets(
+                data.arc_tail, data.arc_head, np.zeros(data.n_arcs), sites,
+                np.zeros(len(sites)), data.n_nodes).cost)
+        missing[:, w] = need[:, w] & ~reach[key]
+    # Demand with a value of lost load can always be shed: that is an answer.
+    return missing & ~np.isfinite(data.voll)[None, :]
+
+
+def unroutable_demand(data, lp=None, oracle=None) -> pd.DataFrame:
+    """(node, workload) pairs with demand but no admissible route, and the nearest site."""
+    missing = _no_route_pairs(data, lp, oracle)
+    if not missing.any():
         return pd.DataFrame()
     nearest = {}
     records = []
-    for k in missing:
-        n, w = divmod(int(k), data.n_workloads)
+    for n, w in zip(*np.nonzero(missing)):
+        n, w = int(n), int(w)
         if w not in nearest:
             sites = np.flatnonzero(data.can_serve[:, w])
             paths = cheapest_to_targets(data.arc_tail, data.arc_head, data.latency_ms, sites,
@@ -131,24 +167,45 @@ def unroutable_demand(data, lp) -> pd.DataFrame:
         records.append({"node": data.nodes[n], "workload": data.workloads[w],
                         "demand": data.demand[n, w],
                         "latency_limit_ms": data.latency_limit_ms[w],
+                        "served_anywhere": bool(data.can_serve[:, w].any()),
                         "nearest_site": None if best is None else data.nodes[best],
                         "nearest_latency_ms": float(cost[n]) if best is not None else np.nan})
     return pd.DataFrame(records).set_index(["node", "workload"])
 
 
-def elastic_diagnosis(data, routes, *, layers=None, solver="glop") -> Diagnosis:
-    """Diagnose an infeasible market by minimising its unmet demand."""
+def elastic_market(data):
+    """The market whose cost is its unmet demand: every token equal, processing and transport free."""
+    return dataclasses.replace(data, proc_cost=np.zeros_like(data.proc_cost),
+                               cost_per_gb=np.zeros_like(data.cost_per_gb),
+                               voll=np.ones_like(data.voll))
+
+
+def elastic_diagnosis(data, formulation, *, solver="glop"):
+    """Diagnose a market by minimising its unmet demand.
+
+    With the exact formulation the elastic market is solved by column
+    generation over every admissible route too, so "cannot be served"
+    holds for the market as written.
+
+    Returns
+    -------
+    (Diagnosis, RouteSet)
+        The diagnosis (its ``unmet`` is empty when every demand can in fact
+        be met) and the routes the elastic solution uses -- with the exact
+        formulation, columns that make the restricted market feasible.
+    """
     need, capacity = aggregates(data)
-    elastic = dataclasses.replace(
-        data,
-        proc_cost=np.zeros_like(data.proc_cost),
-        cost_per_gb=np.zeros_like(data.cost_per_gb),
-        voll=np.ones_like(data.voll),
-    )
-    lp = build_lp(elastic, routes, layers=layers)
-    solution = solve_lp(lp, solver=solver)
+    elastic = elastic_market(data)
+    lp = build_lp(elastic, formulation.routes, layers=formulation.layers)
+    routes = formulation.routes
+    if formulation.exact:
+        generation = generate(elastic, lp, routes, IncrementalSolver(lp, solver),
+                              PricingOracle(elastic))
+        lp, routes, solution = generation.lp, generation.routes, generation.solution
+    else:
+        solution = solve_lp(lp, solver=solver)
     if solution.status != "OPTIMAL":  # pragma: no cover - an elastic LP is always feasible
-        return Diagnosis(data.mode, aggregate_need=need, aggregate_capacity=capacity)
+        return Diagnosis(data.mode, aggregate_need=need, aggregate_capacity=capacity), routes
     unmet = lp.node_workload_totals(lp.scaling.tokens(solution.x), [UNSERVED])
     index = pd.MultiIndex.from_product([data.nodes, data.workloads], names=["node", "workload"])
     unmet_frame = pd.DataFrame({"demand": data.demand.ravel(), "unmet": unmet.ravel()},
@@ -174,4 +231,4 @@ def elastic_diagnosis(data, routes, *, layers=None, solver="glop") -> Diagnosis:
     binding = pd.DataFrame(records, columns=["kind", "element", "capacity", "marginal_service"])
     binding = binding.sort_values("marginal_service", ascending=False, ignore_index=True)
     return Diagnosis(data.mode, unmet=unmet_frame, binding=binding,
-                     aggregate_need=need, aggregate_capacity=capacity)
+                     aggregate_need=need, aggregate_capacity=capacity), routes

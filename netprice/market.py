@@ -25,12 +25,14 @@ from .diagnose import Diagnosis, aggregates, elastic_diagnosis, unroutable_deman
 from .errors import InfeasibleMarket, SolverError, VerificationError
 from .lp.build import append_columns, build_lp
 from .lp.change import LPChange, NeedsRebuild, describe_change
+from .lp.colgen import generate, lower_bound, reduced_cost_tolerance, route_columns
 from .lp.cycles import cancel_circulations
 from .lp.data import compile_market
 from .lp.duals import compute_prices
 from .lp.formulation import formulate
+from .lp.oracle import PricingOracle
 from .lp.routes import DEFAULT_MAX_ROUTES_PER_PAIR
-from .lp.solve import GlopSession, solve_lp
+from .lp.solve import GlopSession, IncrementalSolver, solve_lp
 from .result import MarketResult
 from .validate import validate as _validate
 
@@ -92,7 +94,7 @@ class Market:
     (True, {('A', 'chat'): 10.0, ('B', 'chat'): 10.0})
     """
 
-    def __init__(self, G, mode="transfer", *, formulation="auto", quantum_ms=None,
+    def __init__(self, G, mode="transfer", *, formulation="exact", quantum_ms=None,
                  solver="glop", max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
                  time_limit=None, iteration_limit=None, verify=True, validate=True,
                  warm_start=True):
@@ -108,6 +110,7 @@ class Market:
         self.warm_start = bool(warm_start) and solver == "glop"
         self.data = compile_market(G, mode)
         self.formulation = formulate(self.data, formulation, quantum_ms, max_routes_per_pair)
+        self._seed_routes = len(self.formulation.routes)
         routed = time.perf_counter()
         self.lp = build_lp(self.data, self.formulation.routes, layers=self.formulation.layers)
         self.timings = {"route_seconds": routed - self._started,
@@ -116,6 +119,7 @@ class Market:
                          for u, v in self.data.arcs}
         self._basis = None
         self._base = None
+        self._known = None      # (origin, workload, arcs) of the LP's route columns
         self._local = threading.local()
 
     @property
@@ -139,14 +143,17 @@ class Market:
         # that clear_market's total includes validation, routes and building.
         start = self._started if self._started is not None else time.perf_counter()
         self._started = None
+        if self.formulation.exact:
+            # Column generation needs a solver that keeps its model between
+            # solves: the same one the re-solves start from.
+            return self._base_result(start)
         self._raise_if_unroutable(self.data, self.lp)
         opts = self.options
         solution = solve_lp(self.lp, solver=opts["solver"], time_limit=opts["time_limit"],
                             iteration_limit=opts["iteration_limit"])
         if solution.status == "INFEASIBLE":
-            raise InfeasibleMarket(elastic_diagnosis(self.data, self.routes,
-                                                     layers=self.formulation.layers,
-                                                     solver=opts["solver"]))
+            raise InfeasibleMarket(elastic_diagnosis(self.data, self.formulation,
+                                                     solver=opts["solver"])[0])
         return self._result(self.data, self.routes, self.lp, solution, start,
                             {**self.timings, "link_ids": self.link_ids})
 
@@ -170,7 +177,9 @@ class Market:
             ``stats["rebuild_reason"]`` why not.  A change that alters more
             than bounds, right-hand sides and costs (a latency limit, a
             payload, a new link ...) is cleared from scratch, as
-            :func:`clear_market` would.
+            :func:`clear_market` would.  Each change starts from the base
+            market's basis and columns, so its answer does not depend on
+            what was re-solved before.
 
         Raises
         ------
@@ -212,31 +221,43 @@ class Market:
         the next re-solve starts from where the last one ended.  Returns
         the indexes of the new columns.
         """
-        offset = len(self.routes)
-        every = self.routes.extend(routes)
-        new = np.arange(offset, len(every))
-        block = self.lp.blocks["route"]
-
-        def add(builder):
-            for w in range(self.data.n_workloads):
-                block.add(builder, self.data, w, routes=every, among=new)
-
-        self.lp, ids = append_columns(self.lp, self.data, add)
-        block.routes = every
+        every, ids = self._append_routes(self.lp, self.routes, routes)
         self.formulation = dataclasses.replace(self.formulation, routes=every)
-        session = getattr(self._local, "session", None)
-        if session is not None:
-            session.add_columns(self.lp, ids)
         self._base = None  # the base result no longer describes this LP
+        self._known = None
         return ids
 
     # -- internals ---------------------------------------------------------------------------
-    def _base_result(self):
+    def _append_routes(self, lp, routes, new_routes, workload=None, solver=None):
+        """Route columns for ``new_routes`` (of ``workload`` only, when given) added to ``lp``."""
+        offset = len(routes)
+        every = routes.extend(new_routes)
+        block = lp.blocks["route"]
+        workloads = range(self.data.n_workloads) if workload is None else np.unique(workload)
+
+        def add(builder):
+            for w in workloads:
+                among = offset + (np.arange(len(new_routes)) if workload is None
+                                  else np.flatnonzero(workload == w))
+                block.add(builder, self.data, int(w), routes=every, among=among)
+
+        extended, ids = append_columns(lp, self.data, add)
+        if solver is not None:
+            solver.add_columns(extended, ids)
+        elif lp is self.lp:
+            self.lp = extended
+            session = getattr(self._local, "session", None)
+            if session is not None:
+                session.add_columns(extended, ids)
+        return every, ids
+
+    def _base_result(self, start=None):
         if isinstance(self._base, InfeasibleMarket):
             raise self._base
         if self._base is None:
+            start = time.perf_counter() if start is None else start
             try:
-                self._base = self._solve_change(self.G, None, time.perf_counter(), base=True)
+                self._base = self._solve_change(self.G, None, start, base=True)
             except InfeasibleMarket as err:
                 self._base = err
                 raise
@@ -270,14 +291,17 @@ class Market:
 
     def _solve_change(self, H, change, start, *, base=False):
         """Solve the LP for ``change`` (None: the base) warm; price, verify, wrap."""
+        if self.formulation.exact:
+            return self._solve_exact(change, start, base=base)
         lp, opts = self.lp, self.options
         data = self.data if change is None else change.data
         if change is None:
-            lower, upper, cost = lp.row_lower, lp.row_upper, lp.cost
+            lower, upper, cost, col_upper = lp.row_lower, lp.row_upper, lp.cost, lp.col_upper
             keep = np.ones(lp.shape[1], dtype=bool)
             view_lp, view_routes = lp, self.routes
         else:
             lower, upper, cost, keep = change.row_lower, change.row_upper, change.cost, change.keep
+            col_upper = change.col_upper
             view_lp, view_routes = change.view(lp, self.routes, self.data)
         no_route = unroutable_demand(data, view_lp)
         if len(no_route):
@@ -288,7 +312,7 @@ class Market:
             raise self._no_route_error(data, no_route)
         iterations = None
         if opts["solver"] == "glop" and (self.warm_start or base):
-            var_upper = np.where(keep, lp.col_upper, 0.0)
+            var_upper = np.where(keep, col_upper, 0.0)
             solution, basis, iterations = self._session().solve(
                 lower, upper, cost, var_upper, basis=None if base else self._basis,
                 time_limit=opts["time_limit"], iteration_limit=opts["iteration_limit"])
@@ -302,20 +326,91 @@ class Market:
         if solution.status == "INFEASIBLE":
             return self._rebuild(H, "infeasible")  # raises with the diagnosis
         closed = None if change is None else change.closed_rows
+        return self._result(data, view_routes, view_lp, solution, start,
+                            self._scenario_stats(change, base, iterations),
+                            closed_rows=closed, close_dead_layers=True)
+
+    def _scenario_stats(self, change, base, iterations):
         removed = [] if change is None else [self.data.arcs[e] for e in change.removed_arcs]
-        extra = {
+        return {
             **(self.timings if base else {"route_seconds": 0.0, "build_seconds": 0.0}),
             "link_ids": self.link_ids,
             "reused": not base,
-            "warm_start": (not base) and opts["solver"] == "glop" and self.warm_start,
+            "warm_start": (not base) and self.options["solver"] == "glop" and self.warm_start,
             "simplex_iterations": iterations,
             "removed_arcs": removed,
         }
-        return self._result(data, view_routes, view_lp, solution, start, extra,
-                            closed_rows=closed, close_dead_layers=True)
 
-    def _raise_if_unroutable(self, data, lp):
-        no_route = unroutable_demand(data, lp)
+    def _solve_exact(self, change, start, *, base=False):
+        """Column generation on the base LP, or on a change written into it.
+
+        A change keeps the base's columns (those of removed elements fixed
+        at zero), starts from the base basis, and generates what the changed
+        market needs; the session drops those columns again afterwards, so
+        every change starts from the same point.
+        """
+        opts = self.options
+        data = self.data if change is None else change.data
+        oracle = self.formulation.oracle if change is None else PricingOracle(data)
+        self._raise_if_unroutable(data, oracle=oracle)
+        lp = self.lp
+        if change is not None:
+            lp = dataclasses.replace(lp, row_lower=change.row_lower, row_upper=change.row_upper,
+                                     cost=change.cost,
+                                     col_upper=np.where(change.keep, change.col_upper, 0.0))
+        glop = opts["solver"] == "glop"
+        session = self._session() if glop else None
+        n_base = lp.shape[1]
+        warm = glop and not base and self.warm_start
+        solver = IncrementalSolver(lp, opts["solver"], session=session,
+                                   basis=self._basis if warm else None,
+                                   time_limit=opts["time_limit"],
+                                   iteration_limit=opts["iteration_limit"])
+        if self._known is None:
+            self._known = route_columns(self.lp, self.routes)
+        known = self._known if base else set(self._known)
+        try:
+            generation = generate(data, lp, self.routes, solver, oracle, known=known)
+            if generation.solution.status == "INFEASIBLE":
+                generation = self._make_feasible(data, generation, solver, oracle, known)
+            if base:
+                self.lp = generation.lp
+                self.formulation = dataclasses.replace(self.formulation, routes=generation.routes)
+                self._basis = solver.basis
+            extra = {**self._scenario_stats(change, base, solver.iterations),
+                     **_generation_stats(generation), "solve_seconds": solver.seconds}
+            if base:
+                extra["seed_routes"] = self._seed_routes
+            return self._result(data, generation.routes, generation.lp, generation.solution,
+                                start, extra, oracle=oracle, generation=generation,
+                                closed_rows=None if change is None else change.closed_rows)
+        finally:
+            if session is not None and not base:
+                session.truncate(n_base)
+
+    def _make_feasible(self, data, generation, solver, oracle, known):
+        """Columns that make an infeasible restricted master feasible, from the elastic market.
+
+        Raises InfeasibleMarket (with the diagnosis) when the market as
+        written has no dispatch that meets every demand.
+        """
+        diagnosis, routes = elastic_diagnosis(
+            data, dataclasses.replace(self.formulation, routes=generation.routes),
+            solver=self.options["solver"])
+        if len(diagnosis.unmet):
+            raise InfeasibleMarket(diagnosis)
+        listed = len(generation.routes)
+        every, _ = self._append_routes(generation.lp, generation.routes,
+                                       routes.subset(np.arange(listed, len(routes))),
+                                       solver=solver)
+        known.update(route_columns(solver.lp, every))
+        more = generate(data, solver.lp, every, solver, oracle, known=known)
+        more.generated += generation.generated
+        more.passes += generation.passes
+        return more
+
+    def _raise_if_unroutable(self, data, lp=None, oracle=None):
+        no_route = unroutable_demand(data, lp if oracle is None else None, oracle)
         if len(no_route):
             raise self._no_route_error(data, no_route)
 
@@ -325,25 +420,58 @@ class Market:
                                           aggregate_capacity=capacity,
                                           quantum_ms=self.formulation.quantum_ms))
 
+    def _oracle(self, data):
+        """The exact pricing oracle of ``data`` (the base market's is kept)."""
+        if data is self.data:
+            if self.formulation.oracle is None:
+                self.formulation = dataclasses.replace(self.formulation,
+                                                       oracle=PricingOracle(self.data))
+            return self.formulation.oracle
+        return PricingOracle(data)
+
     def _result(self, data, routes, lp, solution, start, extra, *, closed_rows=None,
-                close_dead_layers=False):
-        """Price a solution, wrap it in a MarketResult and verify it."""
+                close_dead_layers=False, oracle=None, generation=None):
+        """Price a solution, wrap it in a MarketResult, bound its distance from exact, verify it."""
         solution = dataclasses.replace(solution, x=cancel_circulations(lp, data, solution.x))
         solved = time.perf_counter()
         y = solution.y
         if closed_rows is not None and len(closed_rows):
             y = y.copy()
             y[closed_rows] = 0.0     # rows of removed elements bind nothing
-        prices = compute_prices(data, routes, lp, y, solution.x)
+        prices = compute_prices(data, routes, lp, y, solution.x, oracle=oracle)
         if close_dead_layers:
             _close_dead_layers(prices)
         stats = {**lp_stats(data, routes, self.formulation, lp, solution), **extra}
-        result = MarketResult(data, routes, lp, solution, prices, stats)
+        objective = lp.scaling.objective_per_hour(float(lp.cost @ solution.x))
+        if generation is not None:
+            stats.update(_exactness(objective, lower_bound(data, objective,
+                                                           generation.min_reduced),
+                                    generation.certified))
+        else:
+            stats.update(self._distance_from_exact(data, prices, objective))
+        result = MarketResult(data, routes, lp, solution, prices, stats,
+                              oracle=oracle if generation is not None else None)
         if self.options["verify"]:
             result.verify()
         stats["total_seconds"] = time.perf_counter() - start
         stats["price_seconds"] = stats["total_seconds"] - (solved - start)
         return result
+
+    def _distance_from_exact(self, data, prices, objective):
+        """How far an approximate formulation's cost can be above the exact market's (§8)."""
+        if not np.isfinite(data.latency_limit_ms).any():
+            return _exactness(objective, objective, True)
+        oracle = self._oracle(data)
+        need = data.demand > 0
+        found = oracle.values(prices.scarcity, prices.rent, origins=need[:, oracle.workloads])
+        reduced = np.zeros_like(prices.balance)
+        W = oracle.workloads
+        with np.errstate(invalid="ignore"):
+            gap = found.value[:, W] - prices.balance[:, W]
+        reduced[:, W] = np.where(need[:, W] & np.isfinite(gap), np.minimum(gap, 0.0), 0.0)
+        tol = reduced_cost_tolerance(prices.balance, self.lp.scaling.cost_unit)
+        certified = not (reduced < -tol).any()
+        return _exactness(objective, lower_bound(data, objective, reduced), certified)
 
     # -- pickling: a solver session lives in one process and thread ----------------------------
     def __getstate__(self):
@@ -356,6 +484,19 @@ class Market:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._local = threading.local()
+
+
+def _exactness(objective, bound, certified) -> dict:
+    """``exact``, ``gap_bound`` (relative) and ``lower_bound_per_h`` for the stats."""
+    if certified:
+        return {"exact": True, "gap_bound": 0.0, "lower_bound_per_h": objective}
+    gap = (objective - bound) / abs(objective) if objective else float(objective > bound)
+    return {"exact": False, "gap_bound": max(0.0, float(gap)), "lower_bound_per_h": bound}
+
+
+def _generation_stats(generation) -> dict:
+    return {"pricing_passes": generation.passes, "columns_generated": generation.generated,
+            "routes": len(generation.routes)}
 
 
 def _close_dead_layers(prices):
@@ -404,7 +545,7 @@ def _coefficient_range(lp):
     return (float(values.min()), float(values.max()))
 
 
-def clear_market(G, mode="transfer", *, formulation="auto", quantum_ms=None,
+def clear_market(G, mode="transfer", *, formulation="exact", quantum_ms=None,
                  solver="glop", max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR,
                  time_limit=None, iteration_limit=None, verify=True,
                  validate=True) -> MarketResult:

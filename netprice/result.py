@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import cached_property
 
 import numpy as np
@@ -29,16 +30,27 @@ class MarketResult:
     mode : str
         ``"baseline"`` or ``"transfer"``.
     formulation : str
-        ``"route"`` (enumerated routes; arc flows for workloads without a
-        latency limit).
+        ``"exact"`` (column generation, certified), or one of the named
+        approximations ``"route"`` (enumerated routes, capped per pair) and
+        ``"layered"`` (latencies rounded up to a quantum).
+    exact : bool
+        Certified optimal for the market as written.
+    answer : str
+        ``"exact (certified)"`` or ``"approximate: at most x % above exact"``.
     stats : dict
-        LP size, scaling, timings, routes and truncated pairs.
+        LP size, scaling, timings, routes, truncated pairs; ``exact``,
+        ``gap_bound`` (relative: the cost is at most this far above the exact
+        market's; 0.0 when certified), ``lower_bound_per_h``, and for the
+        exact formulation ``pricing_passes`` and ``columns_generated``.
     checks : dict
         The KKT checks run on this solution: ``{check: (violation, tolerance)}``.
     """
 
-    def __init__(self, data, routes, lp, solution, prices, stats):
+    def __init__(self, data, routes, lp, solution, prices, stats, oracle=None):
         self._data = data
+        self._oracle = oracle
+        # What verify() compares the reported prices with: an untouched copy.
+        self._reference = copy.deepcopy(prices)
         self._routes = routes
         self._lp = lp
         self._x = solution.x
@@ -58,14 +70,19 @@ class MarketResult:
 
     # -- verification -------------------------------------------------------
     def verify(self) -> dict:
-        """Check primal and dual feasibility, complementary slackness and strong duality.
+        """Check the KKT conditions and every price against its definition.
 
-        Returns the checks ``{name: (worst violation, tolerance)}``; raises
+        Primal and dual feasibility, complementary slackness and strong
+        duality of the LP; each price and each of its parts; prices at
+        nodes without demand; and, for the exact formulation, that no
+        admissible route undercuts a price (the certificate).  Returns the checks ``{name: (worst violation, tolerance)}``; raises
         :class:`~netprice.errors.VerificationError` if any fails.  The
         tolerances are documented in :mod:`netprice.lp.verify`.
         """
         y = _verify.reported_duals(self._lp, self._prices)
-        self.checks = _verify.check(self._lp, self._x, y, self._prices)
+        self.checks = _verify.check(self._lp, self._x, y, self._prices, data=self._data,
+                                    routes=self._routes, oracle=self._oracle,
+                                    reference=self._reference)
         return self.checks
 
     # -- flows in user units -----------------------------------------------
@@ -291,11 +308,28 @@ class MarketResult:
         return (sat.sort_values("rent", ascending=False)
                 .reset_index().drop_duplicates("link").set_index(["source", "target"]))
 
+    @property
+    def exact(self) -> bool:
+        """Whether the result is certified optimal for the market as written (MODEL.md §8)."""
+        return bool(self.stats.get("exact", False))
+
+    @property
+    def answer(self) -> str:
+        """What the result is: ``"exact (certified)"`` or how far above exact it can be."""
+        if self.exact:
+            return "exact (certified)"
+        gap = self.stats.get("gap_bound", float("nan"))
+        return f"approximate: at most {100 * gap:.3g} % above exact"
+
     def summary(self) -> dict:
-        """Headline figures: objective, saturated links, rents, LP size, seconds."""
+        """Headline figures: objective, exactness, saturated links, rents, LP size, seconds."""
         return {
             "mode": self.mode,
             "status": self.status,
+            "formulation": self.formulation,
+            "answer": self.answer,
+            "exact": self.exact,
+            "gap_bound": self.stats.get("gap_bound"),
             "objective_per_h": self.objective,
             "saturated_links": int(len(self.saturated_links())),
             "congestion_rents_per_h": self.settlement["congestion_rents"],

@@ -84,9 +84,11 @@ def test_layered_routes_respect_limits():
                                        rel=1e-7, abs=1e-6)
 
 
-def test_auto_picks_route_on_small_networks():
+def test_default_and_auto_are_the_exact_formulation():
     G = random_market(0, n=6)
-    assert npx.clear_market(G).formulation == "route"
+    res = npx.clear_market(G)
+    assert res.formulation == "exact" and res.stats["exact"] and res.stats["gap_bound"] == 0.0
+    assert npx.clear_market(G, formulation="auto").formulation == "exact"
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -28,10 +28,19 @@ __all__ = ["clear", "compare"]
 @click.option("--parquet", is_flag=True, help="Also write the tables as Parquet.")
 @click.option("--solver", type=click.Choice(["glop", "highs", "highs-ipm"]), default="glop",
               show_default=True, help="LP solver (prices are verified with any).")
+@click.option("--formulation", type=click.Choice(["exact", "route", "layered"]),
+              default="exact", show_default=True,
+              help="exact: every admissible route by column generation, certified; route and "
+                   "layered: named approximations that report how far above exact they can be.")
+@click.option("--max-routes-per-pair", type=click.IntRange(min=1), default=50, show_default=True,
+              help="With --formulation route: routes kept per (origin, site), shortest first.")
+@click.option("--quantum-ms", type=click.FloatRange(min=0.0, min_open=True), default=None,
+              help="With --formulation layered: latency step (default: chosen from the limits).")
 @seed_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of tables.")
 @guard
-def clear(file, mode, map_path, out, parquet, solver, seed, as_json):
+def clear(file, mode, map_path, out, parquet, solver, formulation, max_routes_per_pair,
+          quantum_ms, seed, as_json):
     """Clear the market of FILE and print prices and congestion.
 
     FILE is a netprice GeoJSON (or a Topology Zoo GraphML, its market
@@ -56,7 +65,9 @@ def clear(file, mode, map_path, out, parquet, solver, seed, as_json):
         results = {}
         for m in modes:
             status.update(f"clearing {file.name} ({m} mode, {G.number_of_nodes()} nodes)")
-            results[m] = clear_market(G, mode=m, solver=solver)
+            results[m] = clear_market(G, mode=m, solver=solver, formulation=formulation,
+                                      max_routes_per_pair=max_routes_per_pair,
+                                      quantum_ms=quantum_ms)
     annotated = {m: annotate(G, res) for m, res in results.items()}
     outputs = {}
     if out is not None:
@@ -134,10 +145,13 @@ def _print_clear(results, file, as_json, written):
     else:
         out.print("No saturated links.")
     for mode, res in results.items():
-        if res.truncated_routes:
-            out.print(f"[yellow]{mode}: route enumeration truncated for "
-                      f"{len(res.truncated_routes)} (origin, site) pairs; raise "
-                      f"max_routes_per_pair for an exact answer[/yellow]")
+        if not res.exact:
+            why = (f"route enumeration truncated for {len(res.truncated_routes)} (origin, site) "
+                   "pairs; raise --max-routes-per-pair" if res.truncated_routes else
+                   "latencies rounded up to the layered quantum" if res.formulation == "layered"
+                   else "column generation stopped before its certificate")
+            out.print(f"[yellow]{mode}: {res.answer} ({why}; --formulation exact gives the "
+                      f"certified answer)[/yellow]")
     for path in written:
         out.print(f"wrote {path}")
 
@@ -159,4 +173,5 @@ def compare(ctx, file, map_path, out, seed, as_json):
       netprice compare datasets/us5.geojson --map maps/us5-compare.html
     """
     ctx.invoke(clear, file=file, mode="both", map_path=map_path, out=out, parquet=False,
-               solver="glop", seed=seed, as_json=as_json)
+               solver="glop", formulation="exact", max_routes_per_pair=50, quantum_ms=None,
+               seed=seed, as_json=as_json)

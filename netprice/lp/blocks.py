@@ -122,7 +122,7 @@ class DemandBalance(RowBlock):
         return demand, demand
 
     def reported_dual(self, lp, prices):
-        return self.result_to_dual(lp, np.nan_to_num(prices.price.ravel(), nan=0.0))
+        return self.result_to_dual(lp, prices.demand_duals().ravel())
 
 
 class SiteCapacity(RowBlock):
@@ -323,7 +323,13 @@ class LayeredFlow(ColumnBlock):
 
 
 class Unserved(ColumnBlock):
-    """u[o, w]: demand of a workload with a value of lost load left unmet, at that value."""
+    """0 <= u[o, w] <= D[o, w]: demand left unmet at its value of lost load.
+
+    Only where there is demand, and never more than it: an unserved column
+    at a node without demand (or a larger one) would let the LP ship other
+    nodes' tokens there and shed them -- demand shed where there is none,
+    and traffic nobody sent (MODEL.md section 8).
+    """
 
     name = "unserved"
 
@@ -333,11 +339,9 @@ class Unserved(ColumnBlock):
     def add(self, builder, data, w):
         if not np.isfinite(data.voll[w]):
             return
-        # At every node, not only where demand is: the price at a node
-        # without demand is then capped by voll as the LP sees it.
-        origins = np.arange(data.n_nodes)
+        origins = np.flatnonzero(data.demand[:, w] > 0)
         ids = builder.add_columns(self, UNSERVED, w, np.full(len(origins), data.voll[w]),
-                                  node=origins)
+                                  node=origins, upper=data.demand[origins, w])
         builder.add_entries(self.demand.row(origins, w), ids, 1.0)
 
 

@@ -42,6 +42,8 @@ class LPChange:
         Row bounds of the base LP for the changed market.
     cost : ndarray
         Objective coefficients of every base column.
+    col_upper : ndarray
+        Upper bounds of every base column (unserved demand is bounded by the demand).
     keep : ndarray of bool
         Base columns that exist in the changed market; the others are fixed at 0.
     removed_arcs : ndarray of int
@@ -54,6 +56,7 @@ class LPChange:
     row_lower: np.ndarray
     row_upper: np.ndarray
     cost: np.ndarray
+    col_upper: np.ndarray
     keep: np.ndarray
     removed_arcs: np.ndarray
     closed_rows: np.ndarray
@@ -71,7 +74,7 @@ class LPChange:
         """
         if not self.structural:
             return dataclasses.replace(lp, row_lower=self.row_lower, row_upper=self.row_upper,
-                                       cost=self.cost), routes
+                                       cost=self.cost, col_upper=self.col_upper), routes
         out_arc = np.zeros(base_data.n_arcs)
         out_arc[self.removed_arcs] = 1.0
         keep_routes = routes.arcs @ out_arc == 0
@@ -88,7 +91,7 @@ class LPChange:
             for w, lg in lp.layers.items()}
         view = dataclasses.replace(
             lp, cost=self.cost[keep], matrix=lp.matrix[:, keep].tocsr(),
-            row_lower=self.row_lower, row_upper=self.row_upper, col_upper=lp.col_upper[keep],
+            row_lower=self.row_lower, row_upper=self.row_upper, col_upper=self.col_upper[keep],
             col_block=lp.col_block[keep], col_kind=lp.col_kind[keep],
             col_workload=lp.col_workload[keep], col_route=col_route, col_arc=lp.col_arc[keep],
             col_node=lp.col_node[keep], col_layer=lp.col_layer[keep],
@@ -139,6 +142,9 @@ def _check_same_structure(base, data):
         raise NeedsRebuild("a value of lost load was added or removed")
     if (data.can_serve & ~base.can_serve).any() or ((data.capacity > 0) & ~(base.capacity > 0)).any():
         raise NeedsRebuild("a site gains compute or a workload")
+    sheddable = np.isfinite(data.voll)[None, :]
+    if ((data.demand > 0) & (base.demand <= 0) & sheddable).any():
+        raise NeedsRebuild("demand that may be shed appears where there was none")
 
 
 def _kept_arcs(base, data):
@@ -203,6 +209,10 @@ def describe_change(base, lp, routes, data) -> LPChange:
             and np.array_equal(np.nan_to_num(view.voll), np.nan_to_num(base.voll))):
         cost = column_costs(lp, routes, view)
 
+    col_upper = lp.col_upper.copy()
+    shed = np.flatnonzero(lp.col_kind == UNSERVED)
+    col_upper[shed] = view.demand[lp.col_node[shed], lp.col_workload[shed]] / lp.scaling.flow_unit
+
     keep = np.ones(lp.shape[1], dtype=bool)
     kind = lp.col_kind
     if len(removed):
@@ -219,4 +229,4 @@ def describe_change(base, lp, routes, data) -> LPChange:
     closed_sites = np.flatnonzero(view.capacity[lp.compute_nodes] <= 0)
     closed_rows = np.concatenate([lp.rows["compute"].start + closed_sites,
                                   lp.rows["link"].start + removed]).astype(np.int64)
-    return LPChange(view, lower, upper, cost, keep, removed, closed_rows)
+    return LPChange(view, lower, upper, cost, col_upper, keep, removed, closed_rows)

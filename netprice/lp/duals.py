@@ -1,15 +1,25 @@
 """From LP duals to prices, scarcity and rents, with each price's decomposition.
 
-The duals of the demand rows are the prices where demand is positive.  A
-row with zero demand constrains its dual only from above (it must not
-exceed the full cost of any route), so its simplex dual is arbitrary below
-that bound; netprice reports the *canonical* value instead: the cheapest
-way to serve one more token there at the current rents,
-``min(voll, min over admissible routes of full route cost)``.  It is still
-a valid dual solution (feasible, complementary), it equals the simplex dual
-wherever tokens flow, and it comes with the route that decomposes it:
+Every price is the cost of the cheapest admissible way to *serve* one
+more token of a workload at a node, at the current scarcity and rents --
+its *service value* -- capped by the value of lost load where the node has
+demand of its own to shed (MODEL.md section 8):
+
+* at a node with demand, the demand row's dual is the service value
+  wherever tokens are served (the LP prices its cheapest route), and the
+  price is ``min(service value, voll)``;
+* at a node without demand there is nothing to shed: the price is the
+  service value itself (no unserved column exists there, so no phantom
+  demand can be shed in its name).
+
+Each price comes with the route that sets it and splits along it::
 
     price = processing + a[w] * scarcity[n] + transport + congestion
+
+(``unserved`` = voll instead, where demand is shed).  The service value is
+taken over the formulation's own columns -- enumerated routes, the layered
+graph, arc flows -- or, for the exact formulation, over every admissible
+route by the pricing oracle.
 """
 
 from __future__ import annotations
@@ -19,25 +29,61 @@ from itertools import chain
 
 import numpy as np
 
+from ..schema import PRICE_PARTS as PARTS
 from .blocks import UNSERVED, admissible_routes
 from .paths import cheapest_to_targets
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK
 
-__all__ = ["Prices", "compute_prices", "congestion_per_mtok"]
-
-PARTS = ("processing", "scarcity", "transport", "congestion", "unserved")
+__all__ = ["Prices", "compute_prices", "prices_from_duals", "capacity_duals",
+           "congestion_per_mtok", "price_parts", "PARTS"]
 
 
 @dataclass
 class Prices:
-    price: np.ndarray          # (N, W) $/Mtok, nan where no service is possible
-    parts: np.ndarray          # (N, W, 5) in the order of PARTS
-    site: np.ndarray           # (N, W) node index of the pricing route's site, -1 if none
-    path: list                 # [N][W] tuple of arc indexes of the pricing route
-    route_latency_ms: np.ndarray  # (N, W)
-    scarcity: np.ndarray       # (N,) $/Mtok per reference token
-    rent: np.ndarray           # (E,) $/h per Gbit/s
-    layer_values: dict = None  # workload -> (N, K+1) $/Mtok at each (node, layer)
+    """Prices and what sets them.
+
+    Attributes
+    ----------
+    price : ndarray (N, W)
+        $/Mtok; nan where no service is possible and no demand can be shed.
+    parts : ndarray (N, W, 5)
+        Decomposition in the order of PARTS.
+    site : ndarray (N, W)
+        Serving site of the route that sets the price, -1 if none.
+    path : list
+        ``[N][W]`` tuple of arc indexes of that route.
+    route_latency_ms : ndarray (N, W)
+    scarcity : ndarray (N,)
+        $/Mtok per reference token.
+    rent : ndarray (E,)
+        $/h per Gbit/s.
+    service : ndarray (N, W)
+        Service value: cheapest admissible way to serve one more token, $/Mtok (inf: none).
+    balance : ndarray (N, W)
+        The demand rows' duals where they differ from the price: the
+        service value where all demand is shed (price voll), a large finite
+        value where no service is possible (price nan or voll).
+    own_dual : ndarray of bool (N, W)
+        Where ``balance`` (not ``price``) is the demand row's dual.
+    layer_values : dict
+        ``{workload: (N, K+1)}`` $/Mtok at each (node, layer) of a layered workload.
+    """
+
+    price: np.ndarray
+    parts: np.ndarray
+    site: np.ndarray
+    path: list
+    route_latency_ms: np.ndarray
+    scarcity: np.ndarray
+    rent: np.ndarray
+    service: np.ndarray = None
+    balance: np.ndarray = None
+    own_dual: np.ndarray = None
+    layer_values: dict = None
+
+    def demand_duals(self) -> np.ndarray:
+        """(N, W) the demand rows' duals these prices stand for, $/Mtok (what verify() checks)."""
+        return np.where(self.own_dual, self.balance, self.price)
 
 
 def congestion_per_mtok(data, rent) -> np.ndarray:
@@ -63,6 +109,23 @@ def _route_prices(data, routes, w, site_cost, arc_cost, out):
         out.route_latency_ms[o, w] = routes.latency_ms[r]
 
 
+def _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out):
+    """Every latency-limited workload priced over every admissible route (exact formulation)."""
+    found = oracle.values(scarcity, rent)
+    for w in oracle.workloads.tolist():
+        reached = np.flatnonzero(np.isfinite(found.value[:, w]))
+        if not len(reached):
+            continue
+        paths = [found.path[(int(n), w)] for n in reached]
+        sites = found.site[reached, w]
+        # The value in the decomposition's own arithmetic: site cost, then arcs in path order.
+        out.price[reached, w] = site_cost[sites, w] + _path_sums(paths, arc_cost[:, w])
+        out.site[reached, w] = sites
+        for n, path in zip(reached.tolist(), paths):
+            out.path[n][w] = path
+        out.route_latency_ms[reached, w] = _path_sums(paths, data.latency_ms)
+
+
 def _arc_prices(data, w, site_cost, arc_cost, out):
     sites = np.flatnonzero(data.can_serve[:, w])
     if len(sites) == 0:
@@ -70,9 +133,6 @@ def _arc_prices(data, w, site_cost, arc_cost, out):
     paths = cheapest_to_targets(data.arc_tail, data.arc_head, arc_cost[:, w], sites,
                                 site_cost[sites, w], data.n_nodes)
     reached = paths.reached()
-    voll = data.voll[w]
-    if np.isfinite(voll):
-        reached = reached[~(voll < paths.cost[reached])]  # cheaper to leave unserved: set later
     reached_paths = paths.paths(reached)
     for n, path in zip(reached.tolist(), reached_paths):
         out.path[n][w] = path
@@ -93,11 +153,11 @@ def _layered_prices(data, lg, w, site_cost, arc_cost, out):
     """Cheapest completion from every (node, layer), by backward induction over layers.
 
     Runs over exactly the LP's columns, so the values are a dual solution of
-    the LP's layer rows; at layer 0 unmet demand (voll) is one more option.
+    the LP's layer rows.
     """
     N, L = lg.alive.shape
     value = np.full((N, L), np.inf)
-    choice = np.full((N, L), -1, dtype=np.int64)      # arc index, -1 serve, -2 voll
+    choice = np.full((N, L), -1, dtype=np.int64)      # arc index, -1 serve
     arcs, ks = lg.arc_cols[:, 0], lg.arc_cols[:, 1]
     tails, heads, d = data.arc_tail[arcs], data.arc_head[arcs], lg.arc_steps[arcs]
     cost = arc_cost[arcs, w]
@@ -119,19 +179,14 @@ def _layered_prices(data, lg, w, site_cost, arc_cost, out):
         value[:, k] = best
         return changed
 
-    voll = data.voll[w]
     for k in range(L - 1, -1, -1):
         idx = by_layer[bounds[k]:bounds[k + 1]]
         relax(idx[d[idx] > 0], k)
-        if k == 0 and np.isfinite(voll):
-            cheaper = voll < value[:, 0]
-            value[cheaper, 0] = voll
-            choice[cheaper, 0] = -2
         flat = idx[d[idx] == 0]
         for _ in range(N):
             if not relax(flat, k):
                 break
-    priced = np.flatnonzero(np.isfinite(value[:, 0]) & (choice[:, 0] != -2))
+    priced = np.flatnonzero(np.isfinite(value[:, 0]))
     choice_list, head, steps = choice.tolist(), data.arc_head.tolist(), lg.arc_steps.tolist()
     paths = []
     for n in priced.tolist():
@@ -149,21 +204,70 @@ def _layered_prices(data, lg, w, site_cost, arc_cost, out):
     out.layer_values[w] = value
 
 
-def compute_prices(data, routes, lp, y, x=None) -> Prices:
-    """Canonical prices and their decomposition from the duals ``y`` of ``lp``.
+def price_parts(data, scarcity, rent, site, path):
+    """(N, W, 5) decomposition of the routes ``site``/``path``, each part by its own definition.
 
-    Where the primal ``x`` leaves demand unserved, the price is the value of
-    lost load and is decomposed as such (a route may cost exactly as much).
+    processing = proc_cost[site, w]; scarcity = a[w] * scarcity[site];
+    transport and congestion summed along the path in path order; unserved 0.
     """
-    N, W = data.n_nodes, data.n_workloads
-    scarcity = np.zeros(N)
+    N, W = site.shape
+    transport = data.transport_per_mtok()
+    congestion = congestion_per_mtok(data, rent)
+    paths = [p for row in path for p in row]
+    workload = np.tile(np.arange(W), N)
+    lengths = np.fromiter(map(len, paths), dtype=np.int64, count=N * W)
+    flat = np.fromiter(chain.from_iterable(paths), dtype=np.int64, count=int(lengths.sum()))
+    owner = np.repeat(np.arange(N * W), lengths)
+    along = [np.bincount(owner, weights=table[flat, workload[owner]],
+                         minlength=N * W).reshape(N, W) for table in (transport, congestion)]
+    routed = site >= 0
+    at = np.where(routed, site, 0)
+    cols = np.broadcast_to(np.arange(W)[None, :], (N, W))
+    parts = np.zeros((N, W, len(PARTS)))
+    parts[routed, 0] = data.proc_cost[at, cols][routed]
+    parts[routed, 1] = (data.intensity[None, :] * scarcity[at])[routed]
+    parts[routed, 2] = along[0][routed]
+    parts[routed, 3] = along[1][routed]
+    return parts
+
+
+def capacity_duals(lp, y):
+    """``(scarcity, rent)`` from the LP duals ``y``, round-off below zero cleared.
+
+    The sign is verified on the raw duals; a slack link reads 0, not -1e-13.
+    """
+    scarcity = np.zeros(lp.n_nodes)
     scarcity[lp.compute_nodes] = lp.dual("compute", y)
     rent = lp.dual("link", y)
-    # The sign is verified on the raw duals; clear round-off so a slack link
-    # reads 0, not -1e-13.
-    scarcity = np.where(scarcity > 0, scarcity, 0.0)
-    rent = np.where(rent > 0, rent, 0.0)
+    return np.where(scarcity > 0, scarcity, 0.0), np.where(rent > 0, rent, 0.0)
 
+
+def compute_prices(data, routes, lp, y, x=None, oracle=None) -> Prices:
+    """Prices and their decomposition from the LP duals ``y`` (see :func:`prices_from_duals`)."""
+    scarcity, rent = capacity_duals(lp, y)
+    return prices_from_duals(data, routes, lp, scarcity, rent, x, oracle)
+
+
+def prices_from_duals(data, routes, lp, scarcity, rent, x=None, oracle=None) -> Prices:
+    """Prices, service values and decompositions for given scarcity and rents.
+
+    Parameters
+    ----------
+    data, routes, lp
+        The market, its routes and its LP (for the layered graphs and the
+        unserved columns).
+    scarcity : ndarray (N,)
+        $/Mtok per reference token.
+    rent : ndarray (E,)
+        $/h per Gbit/s.
+    x : ndarray, optional
+        The primal solution: where it leaves demand unserved, the price is
+        the value of lost load (a route may cost exactly as much).
+    oracle : PricingOracle, optional
+        Price the latency-limited workloads over every admissible route
+        (the exact formulation) instead of over ``routes``.
+    """
+    N, W = data.n_nodes, data.n_workloads
     site_cost = data.proc_cost + scarcity[:, None] * data.intensity[None, :]
     arc_cost = data.transport_per_mtok() + congestion_per_mtok(data, rent)
     out = Prices(
@@ -176,22 +280,42 @@ def compute_prices(data, routes, lp, y, x=None) -> Prices:
         rent=rent,
         layer_values={},
     )
+    if oracle is not None:
+        _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out)
     for w in range(W):
         if w in lp.layers:
             _layered_prices(data, lp.layers[w], w, site_cost, arc_cost, out)
-        elif np.isfinite(data.latency_limit_ms[w]):
-            _route_prices(data, routes, w, site_cost, arc_cost, out)
-        else:
+        elif not np.isfinite(data.latency_limit_ms[w]):
             _arc_prices(data, w, site_cost, arc_cost, out)
+        elif oracle is None:
+            _route_prices(data, routes, w, site_cost, arc_cost, out)
+    out.service = out.price.copy()
+    out.parts = price_parts(data, scarcity, rent, out.site, out.path)
+    _shed_at_voll(data, lp, x, out)
+    return out
 
-    transport = data.transport_per_mtok()
-    congestion = congestion_per_mtok(data, rent)
+
+def _shed_at_voll(data, lp, x, out):
+    """Price demand that is (or would be) shed at its value of lost load; set the row duals."""
+    N, W = out.price.shape
     unserved = (lp.node_workload_totals(x, [UNSERVED]) > 0 if x is not None
                 else np.zeros((N, W), dtype=bool))
     voll = np.broadcast_to(data.voll[None, :], (N, W))
-    # Priced at the value of lost load where that is cheaper than any route,
-    # or where the primal leaves demand unserved (a route may cost as much).
-    at_voll = np.isfinite(voll) & ((voll < out.price) | unserved)
+    has_demand = data.demand > 0
+    # Only a node with demand of its own can shed it: there, the value of
+    # lost load caps the price, and sets it where the primal sheds demand
+    # (a route may cost exactly as much).
+    at_voll = has_demand & np.isfinite(voll) & ((voll < out.service) | unserved)
+    service = out.service
+    # A row that no service reaches takes any dual above every other value
+    # (its demand, if any, is all shed: its dual must not be below voll).
+    finite = np.concatenate([service[np.isfinite(service)], data.voll[np.isfinite(data.voll)]])
+    top = float(finite.max(initial=0.0)) + 1.0
+    balance = np.where(np.isfinite(service), service, top)
+    out.balance = balance
+    # All shed (voll below any route), or nothing to serve with: the row's
+    # dual is the service value (or above every other), not the price.
+    out.own_dual = ~np.isfinite(service) | (at_voll & (voll < service))
     for n, w in zip(*np.nonzero(at_voll)):
         out.path[n][w] = ()
     out.price[at_voll] = voll[at_voll]
@@ -199,21 +323,4 @@ def compute_prices(data, routes, lp, y, x=None) -> Prices:
     out.route_latency_ms[at_voll] = np.nan
     out.parts[at_voll] = 0.0
     out.parts[at_voll, PARTS.index("unserved")] = voll[at_voll]
-    # Everywhere else a route sets the price: decompose it along that route.
-    routed = (out.site >= 0) & ~at_voll
-    paths = [p for row in out.path for p in row]
-    workload = np.tile(np.arange(W), N)
-    lengths = np.fromiter(map(len, paths), dtype=np.int64, count=N * W)
-    flat = np.fromiter(chain.from_iterable(paths), dtype=np.int64, count=int(lengths.sum()))
-    owner = np.repeat(np.arange(N * W), lengths)
-    along = [np.bincount(owner, weights=table[flat, workload[owner]],
-                         minlength=N * W).reshape(N, W) for table in (transport, congestion)]
-    site = np.where(routed, out.site, 0)
-    cols = np.broadcast_to(np.arange(W)[None, :], (N, W))
-    out.parts[routed, 0] = data.proc_cost[site, cols][routed]
-    out.parts[routed, 1] = (data.intensity[None, :] * scarcity[site])[routed]
-    out.parts[routed, 2] = along[0][routed]
-    out.parts[routed, 3] = along[1][routed]
-    out.parts[routed, 4] = 0.0
     out.price[~np.isfinite(out.price)] = np.nan
-    return out

@@ -1,10 +1,20 @@
-"""How latency limits enter the LP: enumerated routes or latency-layered graphs.
+"""How latency limits enter the LP: generated, enumerated or layered routes.
 
-:func:`formulate` turns a compiled market into a :class:`Formulation`: the
-routes of the latency-limited workloads (route formulation), or their
-layered graphs and the latency quantum (layered formulation).  Workloads
-without a latency limit are arc flows in either.  ``"auto"`` picks one by
-network size and route count (MODEL.md section 3).
+:func:`formulate` turns a compiled market into a :class:`Formulation`:
+
+* ``"exact"`` (the default): column generation over every admissible
+  route (:mod:`.colgen`), seeded with the cheapest routes of each
+  (origin, workload); its prices are certified optimal for the market as
+  written, whatever its size;
+* ``"route"``: the routes enumerated up front, at most
+  ``max_routes_per_pair`` per (origin, site) -- an approximation when that
+  cap truncates them;
+* ``"layered"``: latency-layered graphs with latencies rounded up to a
+  quantum -- an approximation that never needs routes.
+
+Workloads without a latency limit are arc flows in all three (exact and
+small).  The approximations are priced by the same oracle afterwards, so
+their results say how far above exact they can be (MODEL.md section 8).
 """
 
 from __future__ import annotations
@@ -13,20 +23,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .colgen import seed_routes
 from .layers import layer_graph
+from .oracle import PricingOracle
 from .routes import DEFAULT_MAX_ROUTES_PER_PAIR, LATENCY_SLACK_MS, RouteSet, enumerate_routes, \
     latency_slack
 
-__all__ = ["Formulation", "formulate", "default_quantum", "FORMULATIONS",
-           "AUTO_ROUTE_MAX_NODES", "AUTO_ROUTE_BUDGET", "DEFAULT_QUANTUM_MS"]
+__all__ = ["Formulation", "formulate", "default_quantum", "FORMULATIONS", "DEFAULT_QUANTUM_MS"]
 
-FORMULATIONS = ("auto", "route", "layered")
+#: "auto" is the name 0.1 gave its size-based choice; it now means "exact",
+#: the right choice at every size.
+FORMULATIONS = ("exact", "route", "layered", "auto")
 
-#: On networks up to this many nodes "auto" always enumerates routes.
-AUTO_ROUTE_MAX_NODES = 40
-#: Above it, "auto" still enumerates when the routes number at most this
-#: (larger enumerations cost more Python time than the layered LP saves).
-AUTO_ROUTE_BUDGET = 20_000
 #: The layered formulation's default quantum: 0.1 ms, or 1/40 of the
 #: tightest latency limit when that is finer; refined (halved, at most
 #: QUANTUM_REFINEMENTS times) while rounding alone cuts demand off.
@@ -41,19 +49,28 @@ class Formulation:
 
     Attributes
     ----------
-    name : {"route", "layered"}
+    name : {"exact", "route", "layered"}
     routes : RouteSet
-        Enumerated routes of the latency-limited workloads (empty when layered).
+        Routes of the latency-limited workloads: the seed (exact), all
+        enumerated ones (route), none (layered).
     layers : dict
         ``{workload index: LayerGraph}`` of the layered workloads.
     quantum_ms : float or None
         Latency step of the layered graphs.
+    oracle : PricingOracle or None
+        The exact pricing oracle (built for "exact"; the others build one
+        when their distance from exact is asked for).
     """
 
     name: str
     routes: RouteSet
     layers: dict = field(default_factory=dict)
     quantum_ms: float | None = None
+    oracle: PricingOracle | None = None
+
+    @property
+    def exact(self) -> bool:
+        return self.name == "exact"
 
 
 def default_quantum(data):
@@ -89,24 +106,6 @@ def cut_off_by_rounding(data, layers):
     return False
 
 
-def _routes_if_wanted(data, formulation, max_routes_per_pair):
-    """Enumerated routes when ``formulation`` asks for them or "auto" finds them few enough."""
-    # Route counts grow exponentially with the latency budget on meshed
-    # graphs (18,616 routes from 50 Kdl origins at 1.2x the nearest-site
-    # latency, 1.65 million at 2x) while layers grow linearly: "auto"
-    # enumerates on small networks, or when the routes are few and
-    # complete, and layers otherwise.
-    budget = None
-    if formulation == "auto" and data.n_nodes > AUTO_ROUTE_MAX_NODES:
-        budget = AUTO_ROUTE_BUDGET
-    routes = enumerate_routes(data, max_routes_per_pair=max_routes_per_pair,
-                              max_total_routes=budget)
-    if routes is not None and (formulation == "route" or not routes.truncated
-                               or data.n_nodes <= AUTO_ROUTE_MAX_NODES):
-        return routes
-    return None
-
-
 def _layers(data, quantum_ms):
     """Layered graphs of the limited workloads, refining a default quantum while it cuts demand off."""
     limited = np.flatnonzero(np.isfinite(data.latency_limit_ms))
@@ -123,14 +122,15 @@ def _layers(data, quantum_ms):
     return layers, quantum_ms
 
 
-def formulate(data, formulation="auto", quantum_ms=None,
+def formulate(data, formulation="exact", quantum_ms=None,
               max_routes_per_pair=DEFAULT_MAX_ROUTES_PER_PAIR) -> Formulation:
-    """Route enumeration or layered graphs, as ``formulation`` asks (or ``auto`` decides)."""
+    """Seeded route generation, route enumeration or layered graphs, as ``formulation`` asks."""
     if formulation not in FORMULATIONS:
-        raise ValueError(f"formulation must be 'auto', 'route' or 'layered', got {formulation!r}")
-    if formulation in ("auto", "route"):
-        routes = _routes_if_wanted(data, formulation, max_routes_per_pair)
-        if routes is not None:
-            return Formulation("route", routes)
+        raise ValueError(f"formulation must be 'exact', 'route' or 'layered', got {formulation!r}")
+    if formulation in ("exact", "auto"):
+        oracle = PricingOracle(data)
+        return Formulation("exact", seed_routes(data, oracle), oracle=oracle)
+    if formulation == "route":
+        return Formulation("route", enumerate_routes(data, max_routes_per_pair=max_routes_per_pair))
     layers, quantum_ms = _layers(data, quantum_ms)
     return Formulation("layered", enumerate_routes(data, workloads=[]), layers, quantum_ms)

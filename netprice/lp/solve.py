@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import SolverError
 
-__all__ = ["LPSolution", "solve_lp", "GlopSession", "SOLVERS"]
+__all__ = ["LPSolution", "solve_lp", "GlopSession", "IncrementalSolver", "SOLVERS"]
 
 SOLVERS = ("glop", "highs", "highs-ipm")
 
@@ -107,8 +107,8 @@ def _explain(status, time_limit, iteration_limit):
         limits.append(f"time_limit={time_limit} s")
     if iteration_limit is not None:
         limits.append(f"iteration_limit={iteration_limit}")
-    if status in ("FEASIBLE", "NOT_SOLVED", "Time limit reached", "Iteration limit reached") \
-            and limits:
+    if status in ("FEASIBLE", "NOT_SOLVED", "Time limit reached", "Iteration limit reached",
+                  "NO_SOLUTION_FOUND", "FEASIBLE_LIMIT", "LIMIT") and limits:
         return f"stopped by a limit ({', '.join(limits)}); raise it"
     return "the solution is not proven optimal"
 
@@ -215,6 +215,14 @@ class GlopSession:
         self._upper = lp.row_upper.copy()
         self._cost = lp.cost.copy()
         self._var_upper = lp.col_upper.copy()
+        # MathOpt never reuses a deleted variable's id: column j of the LP is
+        # variable _var_ids[j].
+        self._var_ids = np.arange(n_cols, dtype=np.int64)
+        self._next_id = n_cols
+
+    @property
+    def n_columns(self) -> int:
+        return len(self._var_ids)
 
     def _update(self, lower, upper, cost, var_upper):
         from ortools.math_opt import model_update_pb2
@@ -227,7 +235,9 @@ class GlopSession:
                                 (var_upper, self._var_upper, update.variable_updates.upper_bounds)):
             ids = np.flatnonzero(new != old)
             if len(ids):
-                field.ids[:] = ids.tolist()
+                is_column = field is not update.linear_constraint_updates.lower_bounds and \
+                    field is not update.linear_constraint_updates.upper_bounds
+                field.ids[:] = (self._var_ids[ids] if is_column else ids).tolist()
                 field.values[:] = new[ids].tolist()
                 old[ids] = new[ids]
                 changed = True
@@ -241,32 +251,74 @@ class GlopSession:
         ids = np.asarray(ids, dtype=np.int64)
         if not len(ids):
             return
+        var_ids = np.arange(self._next_id, self._next_id + len(ids), dtype=np.int64)
         update = model_update_pb2.ModelUpdateProto()
-        update.new_variables.ids[:] = ids.tolist()
+        update.new_variables.ids[:] = var_ids.tolist()
         update.new_variables.lower_bounds[:] = [0.0] * len(ids)
         update.new_variables.upper_bounds[:] = lp.col_upper[ids].tolist()
         update.new_variables.integers[:] = [False] * len(ids)
-        nonzero = ids[lp.cost[ids] != 0]
-        update.objective_updates.linear_coefficients.ids[:] = nonzero.tolist()
-        update.objective_updates.linear_coefficients.values[:] = lp.cost[nonzero].tolist()
+        nonzero = np.flatnonzero(lp.cost[ids] != 0)
+        update.objective_updates.linear_coefficients.ids[:] = var_ids[nonzero].tolist()
+        update.objective_updates.linear_coefficients.values[:] = lp.cost[ids[nonzero]].tolist()
         block = lp.matrix[:, ids].tocoo()
         # MathOpt wants matrix entries in row-major order.
-        order = np.lexsort((ids[block.col], block.row))
+        order = np.lexsort((block.col, block.row))
         entries = update.linear_constraint_matrix_updates
         entries.row_ids[:] = block.row[order].tolist()
-        entries.column_ids[:] = ids[block.col][order].tolist()
+        entries.column_ids[:] = var_ids[block.col][order].tolist()
         entries.coefficients[:] = block.data[order].tolist()
         if not self._solver.update(update):  # pragma: no cover - GLOP takes these
             raise SolverError("UPDATE_REJECTED", "MathOpt could not add columns to the GLOP model")
         self._cost = np.concatenate([self._cost, lp.cost[ids]])
         self._var_upper = np.concatenate([self._var_upper, lp.col_upper[ids]])
+        self._var_ids = np.concatenate([self._var_ids, var_ids])
+        self._next_id += len(ids)
 
-    def solve(self, lower, upper, cost, var_upper, *, basis=None, time_limit=None,
-              iteration_limit=None):
-        """Solve with these bounds and costs; ``basis`` (serialized BasisProto) warm-starts it.
+    def _columns(self, sparse):
+        """A MathOpt sparse vector keyed by variable id, in column order."""
+        by_id = np.zeros(self._next_id)
+        if len(sparse.ids):
+            by_id[np.asarray(sparse.ids, dtype=np.int64)] = np.asarray(sparse.values, dtype=float)
+        return by_id[self._var_ids]
+
+    def truncate(self, n_columns):
+        """Delete every column after the first ``n_columns`` (a scenario's generated ones)."""
+        from ortools.math_opt import model_update_pb2
+
+        if n_columns >= self.n_columns:
+            return
+        update = model_update_pb2.ModelUpdateProto()
+        update.deleted_variable_ids[:] = self._var_ids[n_columns:].tolist()
+        if not self._solver.update(update):  # pragma: no cover - GLOP takes these
+            raise SolverError("UPDATE_REJECTED", "MathOpt could not delete GLOP columns")
+        self._cost = self._cost[:n_columns]
+        self._var_upper = self._var_upper[:n_columns]
+        self._var_ids = self._var_ids[:n_columns]
+
+    def extend_basis(self, basis, n_new):
+        """``basis`` with this session's last ``n_new`` columns non-basic at their lower bound."""
+        from ortools.math_opt import solution_pb2
+
+        proto = solution_pb2.BasisProto.FromString(basis)
+        status = proto.variable_status
+        status.ids.extend(self._var_ids[-n_new:].tolist() if n_new else [])
+        status.values.extend([solution_pb2.BASIS_STATUS_AT_LOWER_BOUND] * n_new)
+        return proto.SerializeToString()
+
+    def solve(self, lower=None, upper=None, cost=None, var_upper=None, *, basis=None,
+              time_limit=None, iteration_limit=None, algorithm="dual"):
+        """Solve with these bounds and costs (None: as they are); ``basis`` warm-starts it.
+
+        ``basis`` is a serialized BasisProto.  From a basis, ``algorithm``
+        "dual" suits changed right-hand sides (the basis stays dual
+        feasible), "primal" suits added columns (it stays primal feasible).
 
         Returns ``(LPSolution, basis bytes or None, simplex iterations)``.
         """
+        lower = self._lower if lower is None else lower
+        upper = self._upper if upper is None else upper
+        cost = self._cost if cost is None else cost
+        var_upper = self._var_upper if var_upper is None else var_upper
         from ortools.math_opt import (
             callback_pb2,
             model_parameters_pb2,
@@ -287,7 +339,9 @@ class GlopSession:
         if basis is not None:
             # A changed right-hand side leaves the base basis dual feasible:
             # dual simplex from it needs a few pivots, not a fresh solve.
-            params.lp_algorithm = parameters_pb2.LP_ALGORITHM_DUAL_SIMPLEX
+            # Added columns leave it primal feasible: primal simplex.
+            params.lp_algorithm = (parameters_pb2.LP_ALGORITHM_DUAL_SIMPLEX if algorithm == "dual"
+                                   else parameters_pb2.LP_ALGORITHM_PRIMAL_SIMPLEX)
             model_params.initial_basis.CopyFrom(solution_pb2.BasisProto.FromString(basis))
         start = time.perf_counter()
         result = self._solver.solve(params, model_params, None,
@@ -297,7 +351,7 @@ class GlopSession:
         iterations = int(result.solve_stats.simplex_iterations)
         if reason == result_pb2.TERMINATION_REASON_OPTIMAL:
             solution = result.solutions[0]
-            x = _dense(solution.primal_solution.variable_values, len(self._cost))
+            x = self._columns(solution.primal_solution.variable_values)
             y = _dense(solution.dual_solution.dual_values, len(self._lower))
             new_basis = solution.basis.SerializeToString() if solution.HasField("basis") else None
             return (LPSolution("OPTIMAL", x, y, float(self._cost @ x), "glop", seconds),
@@ -305,14 +359,62 @@ class GlopSession:
         if reason == result_pb2.TERMINATION_REASON_INFEASIBLE:
             return LPSolution("INFEASIBLE", None, None, None, "glop", seconds), None, iterations
         name = result_pb2.TerminationReasonProto.Name(reason).replace("TERMINATION_REASON_", "")
-        raise SolverError(name, result.termination.detail or "the solution is not proven optimal; "
-                          "raise time_limit or iteration_limit if one was set")
+        raise SolverError(name, _explain(name, time_limit, iteration_limit))
 
 
 def _dense(sparse, size):
+    """A MathOpt sparse vector keyed by row id as a dense array."""
     out = np.zeros(size)
     if len(sparse.ids):
         out[np.asarray(sparse.ids, dtype=np.int64)] = np.asarray(sparse.values, dtype=float)
     return out
 
 
+class IncrementalSolver:
+    """An LP held by its solver between solves: columns added, warm re-solves.
+
+    The LP object is the truth: each solve writes its bounds and costs into
+    the solver.  With GLOP the model lives in a :class:`GlopSession` (shared
+    with other solvers of the same market when given) and each solve starts
+    from the last basis: dual simplex after changed bounds, primal simplex
+    after added columns (they enter non-basic at zero, so the point stays
+    feasible).  HiGHS re-solves from scratch each time through
+    :func:`solve_lp`: correct, only slower.
+    """
+
+    def __init__(self, lp, solver="glop", *, session=None, basis=None, time_limit=None,
+                 iteration_limit=None):
+        if solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+        self.lp = lp
+        self.solver = solver
+        self.time_limit = time_limit
+        self.iteration_limit = iteration_limit
+        self.session = session if session is not None or solver != "glop" else GlopSession(lp)
+        self.basis = basis
+        self.iterations = 0
+        self.seconds = 0.0
+
+    def add_columns(self, lp, ids):
+        self.lp = lp
+        if self.session is not None:
+            self.session.add_columns(lp, ids)
+            if self.basis is not None:
+                self.basis = self.session.extend_basis(self.basis, len(ids))
+
+    def solve(self, added=None) -> LPSolution:
+        """Solve the LP as it now is (``added``: columns added since the last solve)."""
+        lp = self.lp
+        if self.session is None:
+            solution = solve_lp(lp, solver=self.solver, time_limit=self.time_limit,
+                                iteration_limit=self.iteration_limit)
+        else:
+            solution, basis, iterations = self.session.solve(
+                lp.row_lower, lp.row_upper, lp.cost, lp.col_upper, basis=self.basis,
+                algorithm="primal" if added is not None else "dual",
+                time_limit=self.time_limit, iteration_limit=self.iteration_limit)
+            self.iterations += iterations
+            if basis is not None:
+                self.basis = basis
+        self.seconds += solution.solve_seconds
+        return solution
