@@ -12,6 +12,7 @@ import math
 
 import networkx as nx
 
+from .curves import offered_capacity
 from .geo import DEFAULT_ROUTE_FACTOR, fibre_latency_ms, geodesic_length_km
 from .schema import DEFAULT_TOKEN_BYTES, WORKLOAD_FIELDS
 
@@ -59,8 +60,8 @@ def empty_network(workloads, *, token_bytes=DEFAULT_TOKEN_BYTES, name=None,
     return G
 
 
-def add_site(G, node, lon, lat, *, capacity=0.0, cost=None, demand=None, serves=None,
-             proc_latency_ms=None, name=None, **attrs) -> None:
+def add_site(G, node, lon, lat, *, capacity=None, cost=None, demand=None, serves=None,
+             proc_latency_ms=None, name=None, offers=None, bids=None, **attrs) -> None:
     """Add (or update) a geolocated node: a metro with demand, a compute site, or both.
 
     Parameters
@@ -71,11 +72,19 @@ def add_site(G, node, lon, lat, *, capacity=0.0, cost=None, demand=None, serves=
     lon, lat : float
         WGS84 degrees.
     capacity : float
-        Compute capacity in reference tokens/s (0: no compute).
+        Compute capacity in reference tokens/s (default 0: no compute; with
+        ``offers``, their total).
     cost : float or dict
         $/Mtok per reference token, or ``{workload: $/Mtok}``.
     demand : dict
         ``{workload: tokens/s}`` arriving at this node.
+    offers : list of dict, optional
+        The site's supply curve, cheapest first: ``[{"capacity": reference
+        tokens/s, "price": $/Mtok per reference token}, ...]``, instead of
+        ``cost`` (``capacity`` + ``cost`` is one block).
+    bids : dict, optional
+        Price-responsive demand, dearest first: ``{workload:
+        [{"tokens_per_s": ..., "price": $/Mtok}, ...]}``, beside ``demand``.
     serves : list, optional
         Workloads the site runs (default: all).
     proc_latency_ms : float or dict, optional
@@ -87,8 +96,18 @@ def add_site(G, node, lon, lat, *, capacity=0.0, cost=None, demand=None, serves=
     >>> add_site(G, "SEA", lon=-122.33, lat=47.61, demand={"chat": 2e5})
     >>> G.nodes["SEA"]["demand"]
     {'chat': 200000.0}
+    >>> add_site(G, "CHI", lon=-87.63, lat=41.88, offers=[{"capacity": 1e6, "price": 0.2},
+    ...                                                   {"capacity": 5e5, "price": 0.3}])
+    >>> G.nodes["CHI"]["capacity"]
+    1500000.0
     """
+    if capacity is None:
+        capacity = 0.0 if offers is None else (offered_capacity(offers) or 0.0)
     data = {"lon": float(lon), "lat": float(lat), "capacity": float(capacity)}
+    if offers is not None:
+        data["offers"] = [dict(block) for block in offers]
+    if bids is not None:
+        data["bids"] = {w: [dict(block) for block in curve] for w, curve in bids.items()}
     if cost is not None:
         data["cost"] = dict(cost) if isinstance(cost, dict) else float(cost)
     if demand is not None:
@@ -212,8 +231,9 @@ def node_proc_latency(data, workload) -> float:
 
 
 def serves(data, workload) -> bool:
-    """Whether a node can process a workload: it has compute and runs it."""
-    if not data.get("capacity"):
+    """Whether a node can process a workload: it has compute (or offers some) and runs it."""
+    if not data.get("capacity") and not (data.get("offers")
+                                         and offered_capacity(data["offers"])):
         return False
     allowed = data.get("serves")
     return allowed is None or workload in allowed

@@ -13,10 +13,11 @@ import numbers
 
 import networkx as nx
 
+from .curves import BID_FIELDS, CAPACITY_RTOL, OFFER_FIELDS
 from .errors import ValidationError
 from .schema import WORKLOAD_FIELDS, input_names
 
-__all__ = ["validate", "check_number"]
+__all__ = ["validate", "check_number", "check_offers", "check_bids"]
 
 
 def _describe(value) -> str:
@@ -164,7 +165,7 @@ def _node_is_plainly_valid(data, workloads) -> bool:
         for w, value in demand.items():
             if not (type(value) is float and 0.0 <= value < math.inf and w in workloads):
                 return False
-    return data.get("serves") is None
+    return data.get("serves") is None and data.get("offers") is None and data.get("bids") is None
 
 
 def _check_node(n, data, workloads):
@@ -199,6 +200,7 @@ def _check_node(n, data, workloads):
                 raise ValidationError(
                     f"names workload '{w}', which is not declared", feature=feature,
                     field="serves", fix=f"use one of {sorted(workloads)}")
+    _check_curves(data, workloads, feature=feature)
 
 
 def link_label(u, v, data) -> str:
@@ -285,3 +287,120 @@ def validate(G, *, file=None) -> None:
                 _check_edge(u, v, data)
     except ValidationError as err:
         raise (err.in_file(file) if file is not None else err) from None
+
+
+# -- offers and bids (MODEL.md section 10; the format is netprice.curves) ------------------------
+def _curve_blocks(curve, fields, *, feature, field, order):
+    """Check one curve (a list of blocks); return its ``(quantity, price)`` pairs.
+
+    ``order`` is +1 where prices must not fall along the list (offers), -1
+    where they must not rise (bids).
+    """
+    if isinstance(curve, (str, bytes)) or not isinstance(curve, (list, tuple)):
+        raise ValidationError(
+            f"must be a list of blocks {{{', '.join(map(repr, fields))}}}, got "
+            f"{type(curve).__name__}", feature=feature, field=field,
+            fix=f"e.g. [{{\"{fields[0]}\": 1e5, \"price\": 0.2}}]")
+    if not curve:
+        raise ValidationError("is an empty list", feature=feature, field=field,
+                              fix="give at least one block, or leave the field out")
+    pairs = []
+    for k, block in enumerate(curve):
+        where = f"{field}[{k}]"
+        if not isinstance(block, dict):
+            raise ValidationError(
+                f"must be an object {{{', '.join(map(repr, fields))}}}, got "
+                f"{type(block).__name__}", feature=feature, field=where)
+        unknown = sorted(set(block) - set(fields), key=str)
+        if unknown:
+            raise ValidationError(f"has unknown field(s) {unknown}", feature=feature,
+                                  field=f"{where}.{unknown[0]}",
+                                  fix=f"a block has exactly {' and '.join(fields)}")
+        for name in fields:
+            if block.get(name) is None:
+                raise ValidationError("is missing", feature=feature, field=f"{where}.{name}",
+                                      fix=f"a block has exactly {' and '.join(fields)}")
+        pairs.append(tuple(check_number(block[name], feature=feature, field=f"{where}.{name}",
+                                        minimum=0) for name in fields))
+    for k in range(1, len(pairs)):
+        if order * (pairs[k][1] - pairs[k - 1][1]) < 0:
+            first = "cheapest" if order > 0 else "dearest"
+            relation = "below" if order > 0 else "above"
+            raise ValidationError(
+                f"price {pairs[k][1]:g} is {relation} the previous block's {pairs[k - 1][1]:g}",
+                feature=feature, field=f"{field}[{k}].price",
+                fix=f"list the blocks {first} first, as the curve is drawn")
+    return pairs
+
+
+def check_offers(offers, *, feature="node"):
+    """Check a site's ``offers``; return its blocks as ``[(capacity, price), ...]``.
+
+    Examples
+    --------
+    >>> from netprice.validate import check_offers
+    >>> check_offers([{"capacity": 5.0, "price": 1.0}, {"capacity": 2.0, "price": 3.0}])
+    [(5.0, 1.0), (2.0, 3.0)]
+    >>> check_offers([{"capacity": 5.0, "price": 3.0}, {"capacity": 2.0, "price": 1.0}],
+    ...              feature="'A'")
+    Traceback (most recent call last):
+    ...
+    netprice.errors.ValidationError: feature 'A', field 'offers[1].price': price 1 is below the previous block's 3 (list the blocks cheapest first, as the curve is drawn)
+    """
+    if isinstance(offers, dict):
+        raise ValidationError(
+            "per-workload offers are not supported", feature=feature, field="offers",
+            fix="give one list of blocks shared by the site's workloads (restrict them with "
+                "serves), or model capacity dedicated to a workload as a site of its own")
+    return _curve_blocks(offers, OFFER_FIELDS, feature=feature, field="offers", order=+1)
+
+
+def check_bids(bids, workloads, *, feature="node"):
+    """Check a node's ``bids``; return ``{workload: [(tokens_per_s, price), ...]}``.
+
+    Examples
+    --------
+    >>> from netprice.validate import check_bids
+    >>> check_bids({"chat": [{"tokens_per_s": 10.0, "price": 2.0}]}, {"chat": {}})
+    {'chat': [(10.0, 2.0)]}
+    >>> check_bids({"code": [{"tokens_per_s": 10.0, "price": 2.0}]}, {"chat": {}},
+    ...            feature="'B'")
+    Traceback (most recent call last):
+    ...
+    netprice.errors.ValidationError: feature 'B', field 'bids.code': names workload 'code', which is not declared (declare it under netprice.workloads or use one of ['chat'])
+    """
+    if not isinstance(bids, dict):
+        raise ValidationError(
+            f"must be an object {{workload: [blocks]}}, got {type(bids).__name__}",
+            feature=feature, field="bids",
+            fix="e.g. {\"chat\": [{\"tokens_per_s\": 1e5, \"price\": 0.9}]}")
+    curves = {}
+    for w, curve in bids.items():
+        if w not in workloads:
+            raise ValidationError(
+                f"names workload '{w}', which is not declared", feature=feature,
+                field=f"bids.{w}",
+                fix=f"declare it under netprice.workloads or use one of {sorted(workloads)}")
+        curves[w] = _curve_blocks(curve, BID_FIELDS, feature=feature, field=f"bids.{w}", order=-1)
+    return curves
+
+
+def _check_curves(data, workloads, *, feature):
+    """The offer and bid checks of one node's attributes ``data``."""
+    if data.get("offers") is not None:
+        blocks = check_offers(data["offers"], feature=feature)
+        if data.get("cost") is not None:
+            raise ValidationError(
+                "is given beside offers", feature=feature, field="cost",
+                fix="a site with offers prices its capacity in the blocks: drop cost, or drop "
+                    "offers and give capacity + cost (one block)")
+        total = math.fsum(c for c, _ in blocks)
+        capacity = data.get("capacity")
+        if capacity is not None and not math.isclose(float(capacity), total,
+                                                     rel_tol=CAPACITY_RTOL, abs_tol=0.0):
+            raise ValidationError(
+                f"is {capacity:g} but the offers total {total:g} reference tokens/s",
+                feature=feature, field="capacity",
+                fix="leave capacity out (it is the offers' total) or make the two agree")
+    if data.get("bids") is not None:
+        check_bids(data["bids"], workloads, feature=feature)

@@ -17,6 +17,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from ..curves import offered_capacity
 from ..errors import ValidationError
 from ..graph import add_link, empty_network
 from ..schema import DEFAULT_TOKEN_BYTES, SCHEMA_VERSION, default, input_names, names
@@ -379,7 +380,11 @@ def _add_point(G, label, feature, props, path):
     # Keep the file's property order so a rewrite is byte-identical.
     attrs = {k: v for k, v in props.items()
              if k != "id" and not (k in _NODE_FIELDS and v is None)}
-    attrs.setdefault("capacity", default("node", "capacity"))
+    if "capacity" not in attrs:
+        # A site that offers its compute in blocks has their total (or, if
+        # they are malformed, the default, and validation says why).
+        attrs["capacity"] = (offered_capacity(attrs["offers"]) if "offers" in attrs
+                             else None) or default("node", "capacity")
     G.add_node(node, lon=lon, lat=lat, **attrs)
 
 
