@@ -174,10 +174,15 @@ def unroutable_demand(data, lp=None, oracle=None) -> pd.DataFrame:
 
 
 def elastic_market(data):
-    """The market whose cost is its unmet demand: every token equal, processing and transport free."""
+    """The market whose cost is its unmet demand: every token equal, processing and transport free.
+
+    Offered capacity is free too, and bids go: they never make a market
+    infeasible (a bid may always be rejected).
+    """
+    offers = None if data.offers is None else data.offers.at_price(0.0)
     return dataclasses.replace(data, proc_cost=np.zeros_like(data.proc_cost),
                                cost_per_gb=np.zeros_like(data.cost_per_gb),
-                               voll=np.ones_like(data.voll))
+                               voll=np.ones_like(data.voll), offers=offers, bids=None)
 
 
 def elastic_diagnosis(data, formulation, *, solver="glop"):

@@ -462,7 +462,7 @@ class Market:
         if not np.isfinite(data.latency_limit_ms).any():
             return _exactness(objective, objective, True)
         oracle = self._oracle(data)
-        need = data.demand > 0
+        need = data.arrivals() > 0
         found = oracle.values(prices.scarcity, prices.rent, origins=need[:, oracle.workloads])
         reduced = np.zeros_like(prices.balance)
         W = oracle.workloads

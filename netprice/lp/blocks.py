@@ -25,6 +25,8 @@ column block        columns
                     with no latency limit (the transport model)
 ``layered``         f[e, k, w] and s[n, k, w] on the latency-layered graph
 ``unserved``        u[o, w]: demand left unmet at its value of lost load
+``offer``, ``bid``  q[b] and z[b]: offer and bid blocks of a two-sided market
+                    (:mod:`.offers`; built only when the market has them)
 ==================  ==========================================================
 
 Adding a family (a backlog over periods, an offer, a bid) is one new class
@@ -41,12 +43,13 @@ from .routes import LATENCY_SLACK_MS
 __all__ = ["RowBlock", "ColumnBlock", "DemandBalance", "SiteCapacity", "LinkBandwidth",
            "LayerBalance", "RouteFlow", "ArcFlow", "LayeredFlow", "Unserved",
            "standard_blocks", "admissible_routes", "ROUTE", "ARC", "SERVE", "UNSERVED",
-           "ROLES"]
+           "OFFER", "BID", "ROLES"]
 
 #: What a column does, whichever block added it: carries tokens on a route,
-#: on an arc, processes them at a node, or leaves them unserved.
-ROUTE, ARC, SERVE, UNSERVED = 0, 1, 2, 3
-ROLES = ("route", "arc", "serve", "unserved")
+#: on an arc, processes them at a node, or leaves them unserved; sells an
+#: offer block's compute, or accepts a bid block's tokens (:mod:`.offers`).
+ROUTE, ARC, SERVE, UNSERVED, OFFER, BID = 0, 1, 2, 3, 4, 5
+ROLES = ("route", "arc", "serve", "unserved", "offer", "bid")
 
 
 # -- rows ----------------------------------------------------------------------------------------
@@ -138,7 +141,12 @@ class SiteCapacity(RowBlock):
         self.row_of_node[self.nodes] = start + np.arange(len(self.nodes))
 
     def bounds(self, data):
-        return np.full(len(self.nodes), -np.inf), data.capacity[self.nodes]
+        upper = data.capacity[self.nodes]
+        if data.offers is not None:
+            # A site that offers its capacity in blocks balances use against
+            # the blocks sold (lp/offers.py): its row's bound is zero.
+            upper = np.where(data.offered[self.nodes], 0.0, upper)
+        return np.full(len(self.nodes), -np.inf), upper
 
     def reported_dual(self, lp, prices):
         return self.result_to_dual(lp, prices.scarcity[self.nodes])

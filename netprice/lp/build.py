@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .blocks import ARC, ROUTE, SERVE, UNSERVED, admissible_routes, standard_blocks
+from .offers import market_blocks
 from .scaling import Scaling, choose_scaling, power_of_two_near
 
 __all__ = ["LPModel", "LPBuilder", "build_lp", "append_columns", "admissible_routes",
@@ -204,7 +205,8 @@ class LPBuilder:
                    for key, parts in self._columns.items()}
         cost = columns["cost"]
         if scaling is None:
-            scaling = choose_scaling(data.demand, cost)
+            # Bids are negative costs and possible demand: both count.
+            scaling = choose_scaling(data.arrivals(), np.abs(cost))
         n_rows, n_cols = self.n_rows, self.n_cols
         # Flow variables in LP units of scaling.flow_unit tokens/s; token
         # rows hold tokens/s: divide them by the flow unit.  (Coefficients
@@ -301,9 +303,12 @@ def build_lp(data, routes, *, layers=None, scaling=None) -> LPModel:
     or, when ``layers`` holds their :class:`~netprice.lp.layers.LayerGraph`,
     arc and serve columns on the layered graph; workloads with no limit get
     arc-flow and serve columns (the transport model: exact and small).
-    Workloads with a ``voll`` get an unserved column at every node.
+    Workloads with a ``voll`` get an unserved column at every node with
+    demand; offer and bid blocks get theirs when the market has any
+    (:mod:`.offers`).
     """
     row_blocks, column_blocks = standard_blocks(data, routes, layers or {})
+    column_blocks += market_blocks(data, row_blocks)
     builder = LPBuilder(data, row_blocks)
     builder.add_blocks(column_blocks)
     return builder.build(column_blocks, scaling)

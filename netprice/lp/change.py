@@ -20,7 +20,7 @@ import dataclasses
 
 import numpy as np
 
-from .blocks import ARC, ROUTE, SERVE, UNSERVED
+from .blocks import ARC, BID, OFFER, ROUTE, SERVE, UNSERVED
 
 __all__ = ["LPChange", "NeedsRebuild", "describe_change", "scaled_row_bounds", "column_costs"]
 
@@ -128,6 +128,9 @@ def column_costs(lp, routes, data):
     cost[cols] = data.proc_cost[lp.col_node[cols], w[cols]]
     cols = np.flatnonzero(kind == UNSERVED)
     cost[cols] = data.voll[w[cols]]
+    # Offer and bid columns are in block order (lp/offers.py).
+    cost[kind == OFFER] = data.offers.price if data.offers is not None else 0.0
+    cost[kind == BID] = -data.bids.price if data.bids is not None else 0.0
     return cost / lp.scaling.cost_unit
 
 
@@ -145,6 +148,10 @@ def _check_same_structure(base, data):
     sheddable = np.isfinite(data.voll)[None, :]
     if ((data.demand > 0) & (base.demand <= 0) & sheddable).any():
         raise NeedsRebuild("demand that may be shed appears where there was none")
+    for name in ("offers", "bids"):
+        mine, theirs = getattr(data, name), getattr(base, name)
+        if (mine is None) != (theirs is None) or (mine is not None and not mine.same_as(theirs)):
+            raise NeedsRebuild(f"{name} differ")
 
 
 def _kept_arcs(base, data):

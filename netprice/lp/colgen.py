@@ -82,13 +82,13 @@ def reduced_cost_tolerance(price, cost_unit):
 
 
 def seed_routes(data, oracle, *, per_pair=SEED_SITES) -> RouteSet:
-    """The cheapest routes of every (origin, workload) with demand to its ``per_pair`` cheapest sites.
+    """The cheapest routes of every (origin, workload) with demand (or bids) to its ``per_pair`` cheapest sites.
 
     Priced at zero scarcity and rents: processing plus transport.  Each
     route is listed once, whichever workloads it suits.
     """
     return oracle.cheapest_per_site(np.zeros(data.n_nodes), np.zeros(data.n_arcs),
-                                    origins=data.demand > 0, per_pair=per_pair)
+                                    origins=data.arrivals() > 0, per_pair=per_pair)
 
 
 def _duals(lp, y):
@@ -97,8 +97,12 @@ def _duals(lp, y):
 
 
 def lower_bound(data, objective_per_h, min_reduced) -> float:
-    """``objective + sum D x min(0, reduced cost)``, $/h: no admissible dispatch costs less."""
-    shortfall = float(np.sum(data.demand * np.minimum(np.nan_to_num(min_reduced), 0.0)))
+    """``objective + sum D x min(0, reduced cost)``, $/h: no admissible dispatch costs less.
+
+    With bids, D counts every bid block too: at most that many tokens of a
+    pair can arrive to be routed.
+    """
+    shortfall = float(np.sum(data.arrivals() * np.minimum(np.nan_to_num(min_reduced), 0.0)))
     return objective_per_h + shortfall * SECONDS_PER_HOUR / TOKENS_PER_MTOK
 
 
@@ -134,7 +138,8 @@ def generate(data, lp, routes, solver, oracle, *, max_passes=MAX_PASSES,
         (the caller decides whether the full market is, see
         :func:`netprice.diagnose.elastic_diagnosis`).
     """
-    pairs = (data.demand > 0) & np.isfinite(data.latency_limit_ms)[None, :]
+    # A pair with bids constrains the LP as one with demand does.
+    pairs = (data.arrivals() > 0) & np.isfinite(data.latency_limit_ms)[None, :]
     have = route_columns(lp, routes) if known is None else known
     block = lp.blocks["route"]
     solution = solver.solve()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..graph import bytes_per_token, node_cost, node_proc_latency, serves, workload_specs
+from .offers import Blocks, compile_curves
 
 __all__ = ["MarketData", "compile_market", "MODES"]
 
@@ -35,7 +36,9 @@ class MarketData:
     proc_cost: np.ndarray         # (N, W) $/Mtok
     proc_latency_ms: np.ndarray   # (N, W)
     can_serve: np.ndarray         # (N, W) bool
-    base_cost: np.ndarray         # (N,) $/Mtok per reference token (nan if per-workload)
+    base_cost: np.ndarray         # (N,) $/Mtok per reference token (nan if per-workload or offered)
+    offers: Blocks | None = None  # offer blocks of the sites that sell capacity in blocks
+    bids: Blocks | None = None    # bid blocks (price-responsive demand)
 
     @property
     def n_nodes(self) -> int:
@@ -48,6 +51,25 @@ class MarketData:
     @property
     def n_workloads(self) -> int:
         return len(self.workloads)
+
+    @property
+    def two_sided(self) -> bool:
+        """Whether the market has offer or bid blocks (MODEL.md section 10)."""
+        return self.offers is not None or self.bids is not None
+
+    @property
+    def offered(self) -> np.ndarray:
+        """(N,) bool: sites whose capacity is offered in blocks."""
+        offered = np.zeros(self.n_nodes, dtype=bool)
+        if self.offers is not None:
+            offered[self.offers.node] = True
+        return offered
+
+    def arrivals(self) -> np.ndarray:
+        """(N, W) most tokens/s that may arrive: fixed demand plus every bid block."""
+        if self.bids is None:
+            return self.demand
+        return self.demand + self.bids.per_node_workload(self.n_nodes, self.n_workloads)
 
     def transport_per_mtok(self) -> np.ndarray:
         """(E, W) transport cost of one Mtok of each workload on each arc, $/Mtok."""
@@ -96,18 +118,27 @@ def compile_market(G, mode: str) -> MarketData:
         latency = data.get("proc_latency_ms", 0.0)
         proc_latency.append([node_proc_latency(data, w) for w in workloads]
                             if isinstance(latency, dict) else [float(latency or 0.0)] * W)
-        can_serve.append([serves(data, w) for w in workloads] if data.get("capacity")
-                         else no_service)
+        can_serve.append([serves(data, w) for w in workloads]
+                         if data.get("capacity") or data.get("offers") else no_service)
     shape = (len(nodes), W)
     capacity = np.array(capacity, dtype=float)
     base_cost = np.array(base_cost, dtype=float)
     demand = np.array(demand, dtype=float).reshape(shape)
     proc_latency = np.array(proc_latency, dtype=float).reshape(shape)
     can_serve = np.array(can_serve, dtype=bool).reshape(shape)
+    offers, bids = compile_curves(G, workloads)
+    if offers is not None:
+        # An offered site's capacity is its blocks' total.
+        offered = np.unique(offers.node)
+        capacity[offered] = offers.per_node(len(nodes))[offered]
     # node_cost(): cost per reference token x intensity, or the per-workload cost.
     proc_cost = base_cost[:, None] * intensity[None, :]
     for i, row in cost_by_workload.items():
         proc_cost[i] = row
+    if offers is not None:
+        # Its cost is in the blocks (validation refuses a cost beside offers):
+        # processing is free, the blocks' price is the compute row's dual.
+        base_cost[offered] = np.nan
     limits = np.array([np.inf if specs[w]["latency_ms"] is None else float(specs[w]["latency_ms"])
                        for w in workloads])
     voll = np.array([np.nan if specs[w]["voll"] is None else float(specs[w]["voll"])
@@ -132,4 +163,6 @@ def compile_market(G, mode: str) -> MarketData:
         proc_latency_ms=proc_latency,
         can_serve=can_serve,
         base_cost=base_cost,
+        offers=offers,
+        bids=bids,
     )

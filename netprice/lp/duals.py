@@ -309,7 +309,9 @@ def _shed_at_voll(data, lp, x, out):
     service = out.service
     # A row that no service reaches takes any dual above every other value
     # (its demand, if any, is all shed: its dual must not be below voll).
-    finite = np.concatenate([service[np.isfinite(service)], data.voll[np.isfinite(data.voll)]])
+    bids = [] if data.bids is None else [data.bids.price]    # a rejected bid needs a dual above it
+    finite = np.concatenate([service[np.isfinite(service)], data.voll[np.isfinite(data.voll)],
+                             *bids])
     top = float(finite.max(initial=0.0)) + 1.0
     balance = np.where(np.isfinite(service), service, top)
     out.balance = balance
