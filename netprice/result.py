@@ -8,8 +8,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from . import welfare as _welfare
+from .errors import VerificationError
 from .lp import verify as _verify
-from .lp.blocks import ARC, ROUTE, SERVE, UNSERVED
+from .lp.blocks import ARC, BID, ROUTE, SERVE, UNSERVED
 from .lp.duals import PARTS
 
 __all__ = ["MarketResult", "SATURATION_THRESHOLD"]
@@ -26,7 +28,8 @@ class MarketResult:
     status : str
         ``"OPTIMAL"``: a result exists only for a proven optimum.
     objective : float
-        Total operating cost, $/h.
+        What the LP minimises, $/h: the total operating cost; with bids,
+        cost minus the accepted bids' value (minus the welfare).
     mode : str
         ``"baseline"`` or ``"transfer"``.
     formulation : str
@@ -75,14 +78,24 @@ class MarketResult:
         Primal and dual feasibility, complementary slackness and strong
         duality of the LP; each price and each of its parts; prices at
         nodes without demand; and, for the exact formulation, that no
-        admissible route undercuts a price (the certificate).  Returns the checks ``{name: (worst violation, tolerance)}``; raises
+        admissible route undercuts a price (the certificate).  With offers
+        or bids, every block against its price and the surplus identity too
+        (:mod:`netprice.welfare`).  Returns the checks ``{name: (worst
+        violation, tolerance)}``; raises
         :class:`~netprice.errors.VerificationError` if any fails.  The
         tolerances are documented in :mod:`netprice.lp.verify`.
         """
         y = _verify.reported_duals(self._lp, self._prices)
-        self.checks = _verify.check(self._lp, self._x, y, self._prices, data=self._data,
-                                    routes=self._routes, oracle=self._oracle,
-                                    reference=self._reference)
+        checks = _verify.check(self._lp, self._x, y, self._prices, data=self._data,
+                               routes=self._routes, oracle=self._oracle,
+                               reference=self._reference)
+        if self._data.two_sided:
+            checks.update(_welfare.acceptance_violations(self._data, self._lp, self._tokens,
+                                                         self._prices, self.settlement))
+            failed = [name for name, (value, tol) in checks.items() if not value <= tol]
+            if failed:
+                raise VerificationError(checks, failed)
+        self.checks = checks
         return self.checks
 
     # -- flows in user units -----------------------------------------------
@@ -111,6 +124,14 @@ class MarketResult:
     @cached_property
     def _unserved(self) -> np.ndarray:
         return self._lp.node_workload_totals(self._tokens, [UNSERVED])
+
+    @cached_property
+    def _arrived(self) -> np.ndarray:
+        """(N, W) tokens/s that arrive and are served: demand met plus accepted bids."""
+        arrived = self._data.demand - self._unserved
+        if self._data.bids is not None:
+            arrived = arrived + self._lp.node_workload_totals(self._tokens, [BID])
+        return arrived
 
     # -- tables ---------------------------------------------------------------
     @cached_property
@@ -243,7 +264,7 @@ class MarketResult:
         for w in np.flatnonzero(~np.isfinite(data.latency_limit_ms)):
             for origin, site, arcs, amount in _decompose(data, self._arc_tokens[:, w],
                                                          self._served[:, w],
-                                                         data.demand[:, w] - self._unserved[:, w]):
+                                                         self._arrived[:, w]):
                 records.append((data.nodes[origin], data.workloads[w], data.nodes[site],
                                 self._path_nodes(origin, arcs),
                                 float(data.latency_ms[list(arcs)].sum()) if arcs else 0.0,
@@ -270,7 +291,7 @@ class MarketResult:
         served = np.zeros(data.n_nodes * L)
         np.add.at(served, lp.col_node[serve_cols] * L + lp.col_layer[serve_cols], x[serve_cols])
         supply = np.zeros(data.n_nodes * L)
-        supply[np.arange(data.n_nodes) * L] = data.demand[:, w] - self._unserved[:, w]
+        supply[np.arange(data.n_nodes) * L] = self._arrived[:, w]
         records = []
         for origin, site, path, amount in _decompose(layered, x[arc_cols], served, supply):
             original = [int(arcs[a]) for a in path]
@@ -285,9 +306,33 @@ class MarketResult:
         return tuple([data.nodes[origin]] + [data.nodes[data.arc_head[a]] for a in arcs])
 
     @cached_property
+    def offers(self) -> pd.DataFrame:
+        """Offer blocks: capacity offered and sold, block and site prices, revenue and surplus.
+
+        Empty without offers; see :func:`netprice.welfare.offer_table`.
+        """
+        return _welfare.offer_table(self._data, self._lp, self._tokens, self._prices)
+
+    @cached_property
+    def bids(self) -> pd.DataFrame:
+        """Bid blocks: tokens bid and accepted, bid and local prices, value, payment, surplus.
+
+        Empty without bids; see :func:`netprice.welfare.bid_table`.
+        """
+        return _welfare.bid_table(self._data, self._lp, self._tokens, self._prices)
+
+    @cached_property
     def settlement(self) -> dict:
-        """Payments, rents and cost in $/h; ``cost = payments - compute_rents - congestion_rents``."""
+        """Payments, rents and cost in $/h; ``cost = payments - compute_rents - congestion_rents``.
+
+        With offers or bids, also the bids' value, the welfare, consumer
+        and producer surplus, and the identity ``welfare = consumer surplus
+        + producer surplus + compute rents + congestion rents``
+        (:func:`netprice.welfare.two_sided_settlement`).
+        """
         data, p = self._data, self._prices
+        if data.two_sided:
+            return _welfare.two_sided_settlement(data, self._lp, self._tokens, p, self.objective)
         hours = 3600.0 / 1e6  # $/Mtok x tokens/s -> $/h
         payments = float(np.nansum(p.price * data.demand)) * hours
         compute_rents = float(p.scarcity @ data.capacity) * hours
@@ -322,7 +367,13 @@ class MarketResult:
         return f"approximate: at most {100 * gap:.3g} % above exact"
 
     def summary(self) -> dict:
-        """Headline figures: objective, exactness, saturated links, rents, LP size, seconds."""
+        """Headline figures: objective, exactness, saturated links, rents, LP size, seconds.
+
+        With offers or bids, the welfare and the two surpluses too.
+        """
+        two_sided = {} if not self._data.two_sided else {
+            f"{key}_per_h": self.settlement[key]
+            for key in ("welfare", "consumer_surplus", "producer_surplus")}
         return {
             "mode": self.mode,
             "status": self.status,
@@ -334,6 +385,7 @@ class MarketResult:
             "saturated_links": int(len(self.saturated_links())),
             "congestion_rents_per_h": self.settlement["congestion_rents"],
             "compute_rents_per_h": self.settlement["compute_rents"],
+            **two_sided,
             "rows": self.stats["rows"],
             "columns": self.stats["columns"],
             "solve_seconds": self.stats["solve_seconds"],
