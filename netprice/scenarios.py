@@ -20,11 +20,17 @@ Parameters understood (``what`` names a workload, node or link id):
 ``token_bytes``           bytes per token in baseline mode
 ``outage:LINK`` / ``outage:NODE``  remove a link / a node (value ignored)
 ========================  ==================================================
+
+Offer and bid curves (MODEL.md section 10) follow: a site's capacity
+scales its offer blocks, demand scales bid quantities, and ``cost_scale``
+scales offer and bid prices as it scales costs and voll.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .curves import offered_capacity, scale_bids, scale_offers
 
 __all__ = ["Scenario", "apply_parameter", "PARAMETERS"]
 
@@ -90,13 +96,24 @@ def apply_parameter(G, parameter, value):
             if demand:
                 H.nodes[n]["demand"] = {w: d * value if what in (None, w) else d
                                         for w, d in demand.items()}
+            if H.nodes[n].get("bids"):
+                H.nodes[n]["bids"] = scale_bids(H.nodes[n]["bids"], quantity=value,
+                                                workload=what)
     elif kind == "capacity_scale":
         for n in H.nodes:
             H.nodes[n]["capacity"] = float(H.nodes[n].get("capacity") or 0.0) * value
+            if H.nodes[n].get("offers"):
+                H.nodes[n]["offers"] = scale_offers(H.nodes[n]["offers"], value)
     elif kind == "capacity":
         if what not in H:
             raise ValueError(f"{parameter}: no node {what!r}")
         H.nodes[what]["capacity"] = float(value)
+        offers = H.nodes[what].get("offers")
+        if offers:
+            # Every block shrinks (or grows) alike; 0 withdraws them all.
+            total = offered_capacity(offers)
+            H.nodes[what]["offers"] = scale_offers(offers, float(value) / total if total
+                                                   else 0.0)
     elif kind == "bandwidth_scale":
         for u, v in H.edges:
             H.edges[u, v]["bandwidth_gbps"] = H.edges[u, v]["bandwidth_gbps"] * value
@@ -110,6 +127,11 @@ def apply_parameter(G, parameter, value):
                 H.nodes[n]["cost"] = {w: c * value for w, c in cost.items()}
             elif cost is not None:
                 H.nodes[n]["cost"] = cost * value
+            if H.nodes[n].get("offers"):
+                H.nodes[n]["offers"] = [{**b, "price": float(b["price"]) * value}
+                                        for b in H.nodes[n]["offers"]]
+            if H.nodes[n].get("bids"):
+                H.nodes[n]["bids"] = scale_bids(H.nodes[n]["bids"], price=value)
         for u, v in H.edges:
             H.edges[u, v]["cost_per_gb"] = H.edges[u, v].get("cost_per_gb", 0.0) * value
         for spec in workloads.values():
