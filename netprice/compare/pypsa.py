@@ -17,6 +17,12 @@ compute site ``n``     Generator ``str(n)``, ``p_nom`` = C[n] / a[w],
 that serves ``w``      ``marginal_cost`` = k[n, w]
 ``voll[w]``            Generator ``"unserved " + str(n)`` at each demand bus,
                        ``p_nom`` = D, ``marginal_cost`` = voll
+offer block ``b`` of   Generator ``str(n) + " offer " + b``, ``p_nom`` =
+site ``n``             capacity[b] / a[w], ``marginal_cost`` = price[b] x a[w]
+bid block ``b`` of     a *negative* Generator ``str(n) + " bid " + b``:
+``(n, w)``             ``p_nom`` = tokens_per_s[b], ``p_min_pu`` -1,
+                       ``p_max_pu`` 0, ``marginal_cost`` = price[b] (it
+                       consumes, and its cost is minus the bid's value)
 arc ``u -> v``         Link ``"u->v"`` from bus ``v`` to bus ``u`` (tokens
                        travel u -> v to be served at v; the *service* flows
                        v -> u), ``p_nom`` = B[e] in tokens, ``marginal_cost``
@@ -66,11 +72,12 @@ def _the_workload(G, workload):
         raise ValueError(f"workload {workload!r} is not in the network's workloads "
                          f"({', '.join(map(str, specs))})")
     for n, data in G.nodes(data=True):
-        for other, tokens in (data.get("demand") or {}).items():
-            if other != workload and tokens:
+        others = set(data.get("demand") or {}) | set(data.get("bids") or {})
+        for other in others - {workload}:
+            if (data.get("demand") or {}).get(other) or (data.get("bids") or {}).get(other):
                 raise ValueError(
-                    f"to_pypsa models one workload, but node {n!r} also has demand for "
-                    f"{other!r}: workloads share compute and links, so one alone is a "
+                    f"to_pypsa models one workload, but node {n!r} also has demand or bids "
+                    f"for {other!r}: workloads share compute and links, so one alone is a "
                     "different market")
     return workload, specs[workload]
 
@@ -118,7 +125,7 @@ def to_pypsa(G, mode="transfer", *, workload=None):
     n = pypsa.Network()
     n.set_snapshots([SNAPSHOT])
     n.snapshot_weightings.loc[:, :] = SECONDS_PER_SNAPSHOT
-    for carrier in ("service", "compute", "transport", "unserved"):
+    for carrier in ("service", "compute", "transport", "unserved", "bid"):
         n.add("Carrier", carrier)
 
     bus = {node: str(node) for node in G.nodes}
@@ -141,12 +148,28 @@ def to_pypsa(G, mode="transfer", *, workload=None):
                   p_nom=load_mtok, marginal_cost=float(voll))
 
     sites = [node for node, data in G.nodes(data=True) if serves(data, w)]
-    if sites:
-        n.add("Generator", [bus[s] for s in sites], bus=[bus[s] for s in sites],
+    plain = [s for s in sites if not G.nodes[s].get("offers")]
+    if plain:
+        n.add("Generator", [bus[s] for s in plain], bus=[bus[s] for s in plain],
               carrier="compute",
               p_nom=[float(G.nodes[s]["capacity"]) / intensity / _TOKENS_PER_MTOK
-                     for s in sites],
-              marginal_cost=[node_cost(G.nodes[s], w, intensity) for s in sites])
+                     for s in plain],
+              marginal_cost=[node_cost(G.nodes[s], w, intensity) for s in plain])
+    offers = [(s, k, block) for s in sites if G.nodes[s].get("offers")
+              for k, block in enumerate(G.nodes[s]["offers"])]
+    if offers:
+        n.add("Generator", [f"{bus[s]} offer {k}" for s, k, _ in offers],
+              bus=[bus[s] for s, _, _ in offers], carrier="compute",
+              p_nom=[float(b["capacity"]) / intensity / _TOKENS_PER_MTOK for _, _, b in offers],
+              marginal_cost=[float(b["price"]) * intensity for _, _, b in offers])
+    bids = [(node, k, block) for node, data in G.nodes(data=True)
+            for k, block in enumerate((data.get("bids") or {}).get(w, ()))]
+    if bids:
+        n.add("Generator", [f"{bus[v]} bid {k}" for v, k, _ in bids],
+              bus=[bus[v] for v, _, _ in bids], carrier="bid",
+              p_nom=[float(b["tokens_per_s"]) / _TOKENS_PER_MTOK for _, _, b in bids],
+              p_min_pu=-1.0, p_max_pu=0.0,
+              marginal_cost=[float(b["price"]) for _, _, b in bids])
 
     arcs = list(G.edges(data=True))
     if arcs:
