@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .lp.blocks import BID, OFFER
+from .lp.blocks import BID, OFFER, UNSERVED
 
 __all__ = ["offer_table", "bid_table", "two_sided_settlement", "acceptance_violations",
            "TOLERANCES", "HOURS"]
@@ -98,11 +98,11 @@ def bid_table(data, lp, tokens, prices) -> pd.DataFrame:
     ``local_price`` (the node's price of that workload), $/Mtok, and
     ``value``, ``payment`` and ``surplus`` in $/h.
 
-    The surplus is counted against the demand row's dual.  That is the
-    local price everywhere but at a node whose fixed demand is all shed at
-    voll: its price is then voll (what one more token of fixed demand
-    costs), while a bid there faces the dearer cost of serving it (and is
-    rejected, so its surplus is zero either way).
+    Payments and surplus are counted at the demand row's dual, which is
+    the local price wherever a block is accepted.  Where every bid of a
+    row is rejected and no token arrives, the dearest of them is the local
+    price (:func:`netprice.lp.duals.demand_side_value`) and the row's dual
+    the dearer cost of serving one: nothing is paid either way.
     """
     columns = ["tokens_per_s", "accepted", "share", "price", "local_price", "value", "payment",
                "surplus"]
@@ -132,7 +132,7 @@ def two_sided_settlement(data, lp, tokens, prices, objective) -> dict:
     """The settlement of a market with offers or bids, $/h (see the module notes).
 
     Keys: ``cost``, ``bid_value``, ``welfare``, ``payments`` (fixed
-    demand), ``bid_payments``, ``offer_revenue``, ``consumer_surplus``,
+    demand; shed demand at voll), ``bid_payments``, ``offer_revenue``, ``consumer_surplus``,
     ``producer_surplus``, ``compute_rents`` (sites not offered in blocks),
     ``congestion_rents``, and ``identity_gap`` = payments - compute rents -
     congestion rents - producer surplus - bids' surplus - objective, zero
@@ -140,7 +140,12 @@ def two_sided_settlement(data, lp, tokens, prices, objective) -> dict:
     """
     offers = offer_table(data, lp, tokens, prices)
     bids = bid_table(data, lp, tokens, prices)
-    payments = float(np.nansum(prices.price * data.demand)) * HOURS
+    # Fixed demand pays its price; where some of it is shed the price is
+    # voll (or, all shed, a rejected bid above voll): shed demand is
+    # settled at voll, as the one-sided market settles it.
+    shed = lp.node_workload_totals(tokens, [UNSERVED]) > 0
+    paid = np.where(shed, data.voll[None, :], prices.price)
+    payments = float(np.nansum(paid * data.demand)) * HOURS
     plain = ~data.offered
     compute_rents = float(prices.scarcity[plain] @ data.capacity[plain]) * HOURS
     congestion_rents = float(prices.rent @ data.bandwidth_gbps)

@@ -16,7 +16,8 @@ Each price comes with the route that sets it and splits along it::
 
     price = processing + a[w] * scarcity[n] + transport + congestion
 
-(``unserved`` = voll instead, where demand is shed).  The service value is
+(``unserved`` = voll instead, where demand is shed; or the dearest bid,
+where bids meet no service: MODEL.md section 10).  The service value is
 taken over the formulation's own columns -- enumerated routes, the layered
 graph, arc flows -- or, for the exact formulation, over every admissible
 route by the pricing oracle.
@@ -30,12 +31,12 @@ from itertools import chain
 import numpy as np
 
 from ..schema import PRICE_PARTS as PARTS
-from .blocks import UNSERVED, admissible_routes
+from .blocks import BID, UNSERVED, admissible_routes
 from .paths import cheapest_to_targets
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK
 
 __all__ = ["Prices", "compute_prices", "prices_from_duals", "capacity_duals",
-           "congestion_per_mtok", "price_parts", "PARTS"]
+           "congestion_per_mtok", "price_parts", "demand_side_value", "PARTS"]
 
 
 @dataclass
@@ -292,6 +293,7 @@ def prices_from_duals(data, routes, lp, scarcity, rent, x=None, oracle=None) -> 
     out.service = out.price.copy()
     out.parts = price_parts(data, scarcity, rent, out.site, out.path)
     _shed_at_voll(data, lp, x, out)
+    _priced_by_bids(data, lp, x, out)
     return out
 
 
@@ -306,6 +308,10 @@ def _shed_at_voll(data, lp, x, out):
     # lost load caps the price, and sets it where the primal sheds demand
     # (a route may cost exactly as much).
     at_voll = has_demand & np.isfinite(voll) & ((voll < out.service) | unserved)
+    if data.bids is not None and x is not None:
+        # Tokens served to accepted bids pin the row's dual to the service
+        # value, even where fixed demand is shed (for bids dearer than voll).
+        at_voll &= ~(lp.node_workload_totals(x, [BID]) > 0)
     service = out.service
     # A row that no service reaches takes any dual above every other value
     # (its demand, if any, is all shed: its dual must not be below voll).
@@ -326,3 +332,50 @@ def _shed_at_voll(data, lp, x, out):
     out.parts[at_voll] = 0.0
     out.parts[at_voll, PARTS.index("unserved")] = voll[at_voll]
     out.price[~np.isfinite(out.price)] = np.nan
+
+
+def demand_side_value(data) -> np.ndarray:
+    """(N, W) what the demand of each row pays at most for a token it does without, $/Mtok.
+
+    Voll where the node has fixed demand of a workload with one, the
+    dearest bid where it bids (the larger of the two); -inf where neither.
+    """
+    N, W = data.demand.shape
+    value = np.where((data.demand > 0) & np.isfinite(data.voll)[None, :],
+                     np.broadcast_to(data.voll[None, :], (N, W)), -np.inf)
+    if data.bids is not None:
+        np.maximum.at(value, (data.bids.node, data.bids.workload), data.bids.price)
+    return value
+
+
+def _priced_by_bids(data, lp, x, out):
+    """Where a row's bids are all rejected and no token arrives, its demand sets the price.
+
+    The row's dual may then be anything from the dearest demand left out
+    (a rejected bid, or voll where fixed demand is all shed) up to the
+    service value; as the one-sided market reports voll where it sheds
+    everything, the price is the lower end: the dearest bid or voll.  Every
+    block is then on the right side of the price its table shows (a rejected
+    bid at or below it), and bids at voll price a market exactly as the
+    fixed demand they stand for.  The service value stays the row's dual.
+    """
+    if data.bids is None or x is None:
+        return
+    N, W = out.price.shape
+    unit = lp.scaling.flow_unit
+    wanted = data.demand / unit
+    arrived = wanted - lp.node_workload_totals(x, [UNSERVED]) + lp.node_workload_totals(x, [BID])
+    size = wanted + data.bids.per_node_workload(N, W) / unit
+    bidding = np.zeros((N, W), dtype=bool)
+    bidding[data.bids.node, data.bids.workload] = True
+    value = demand_side_value(data)
+    idle = bidding & (arrived <= 1e-9 * np.maximum(1.0, size)) & np.isfinite(value)
+    by_bids = idle & ((value < out.service) | (out.site < 0))
+    for n, w in zip(*np.nonzero(by_bids)):
+        out.path[n][w] = ()
+    out.price[by_bids] = value[by_bids]
+    out.site[by_bids] = -1
+    out.route_latency_ms[by_bids] = np.nan
+    out.parts[by_bids] = 0.0
+    out.parts[by_bids, PARTS.index("unserved")] = value[by_bids]
+    out.own_dual = out.own_dual | by_bids

@@ -130,7 +130,7 @@ def price_violations(data, routes, lp, prices, x=None, oracle=None, reference=No
     (an untouched copy), used when the reported scarcity and rents are still
     the ones they were computed from.
     """
-    from .duals import price_parts, prices_from_duals
+    from .duals import demand_side_value, price_parts, prices_from_duals
 
     if reference is None or not (np.array_equal(reference.scarcity, prices.scarcity)
                                  and np.array_equal(reference.rent, prices.rent)):
@@ -141,7 +141,8 @@ def price_violations(data, routes, lp, prices, x=None, oracle=None, reference=No
     parts = price_parts(data, prices.scarcity, prices.rent, prices.site, prices.path)
     shed = prices.site < 0
     parts[shed] = 0.0
-    parts[shed, -1] = np.where(np.isfinite(price[shed]), data.voll[np.nonzero(shed)[1]], 0.0)
+    # Set by the demand left out: voll, or the dearest rejected bid (section 10).
+    parts[shed, -1] = np.where(np.isfinite(price[shed]), demand_side_value(data)[shed], 0.0)
     finite = np.isfinite(price)
     part_error = np.abs(parts - np.nan_to_num(prices.parts)).max(axis=2) / scale
     # Without demand: exactly the cheapest way to serve (nan where none exists).
