@@ -215,3 +215,72 @@ def test_two_sites_one_congested_link(mode, two_node):
     rent = (50.0 - 10.0 - transport) * tokens_on_link * 3600e-6 / 0.016
     assert pypsa_rents(n)[("B", "A")] == pytest.approx(rent, rel=1e-9)
     assert res.links.loc[("B", "A"), "rent"] == pytest.approx(rent, rel=1e-9)
+
+
+# -- a two-sided market: offers as generators, bids as negative generators ----------------------
+
+def two_sided(seed):
+    """The network of ``seed`` with each site's capacity offered in three blocks (at 1, 1.4
+    and 2 times its cost) and three bid blocks at every node (at 3, 1.5 and 0.6 times the
+    dearest site cost), beside its fixed demand."""
+    G, _ = instance(seed)
+    H = G.copy()
+    rng = np.random.default_rng(1000 + seed)
+    top = max(d["cost"] for _, d in H.nodes(data=True) if d.get("capacity"))
+    for node, data in H.nodes(data=True):
+        H.nodes[node]["demand"] = dict(data["demand"])
+        if data.get("capacity"):
+            shares = rng.dirichlet(np.ones(3)) * data["capacity"]
+            cost = H.nodes[node].pop("cost")
+            H.nodes[node]["offers"] = [{"capacity": float(c), "price": cost * f}
+                                       for c, f in zip(shares, (1.0, 1.4, 2.0))]
+        quantity = data["demand"][WORKLOAD] * rng.uniform(0.2, 1.0, 3)
+        H.nodes[node]["bids"] = {WORKLOAD: [{"tokens_per_s": float(q), "price": top * f}
+                                            for q, f in zip(quantity, (3.0, 1.5, 0.6))]}
+    return H
+
+
+@functools.lru_cache(maxsize=None)
+def solved_two_sided_pypsa(seed):
+    n = to_pypsa(two_sided(seed), mode="transfer")
+    status, condition = n.optimize(solver_name="highs", log_to_console=False)
+    assert (status, condition) == ("ok", "optimal"), (status, condition)
+    return n
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("limit", ["none", "loose"])
+def test_offers_and_bids_equal_pypsa(seed, limit):
+    G = two_sided(seed)
+    res = npx.clear_market(with_loose_limit(G) if limit == "loose" else G, mode="transfer",
+                           max_routes_per_pair=100_000)
+    assert not res.truncated_routes
+    n = solved_two_sided_pypsa(seed)
+
+    # Both minimise cost minus the accepted bids' value.
+    assert res.objective == pytest.approx(n.objective, rel=RTOL, abs=0.0)
+    ours = res.prices.xs(WORKLOAD, level="workload")["price"]
+    theirs = pypsa_prices(n).reindex([str(v) for v in ours.index])
+    worst = _relative(ours.to_numpy(), theirs.to_numpy())
+    assert worst.max() <= RTOL, (ours.index[worst.argmax()], ours.iloc[worst.argmax()],
+                                 theirs.iloc[worst.argmax()])
+    # Accepted quantities: PyPSA's negative generators are netprice's accepted bids.
+    dispatch = n.generators_t.p.iloc[0]
+    bids = res.bids.xs(WORKLOAD, level="workload")["accepted"]
+    theirs = [-dispatch[f"{node} bid {k}"] * 1e6 for node, k in bids.index]
+    scale = float(res.bids["tokens_per_s"].max())
+    assert np.max(np.abs(bids.to_numpy() - np.asarray(theirs))) <= RTOL * scale
+
+
+def test_two_sided_instances_bind_on_both_sides():
+    """The seeds exercise what the check is for: bids partly accepted and rejected, offers
+    partly sold, links congested."""
+    partial_bids = partial_offers = congested = 0
+    for seed in SEEDS:
+        res = npx.clear_market(two_sided(seed))
+        share = res.bids["share"]
+        partial_bids += int(((share > 1e-6) & (share < 1 - 1e-6)).any() and (share < 1e-6).any())
+        sold = res.offers["share"]
+        partial_offers += int(((sold > 1e-6) & (sold < 1 - 1e-6)).any())
+        congested += int((res.links["rent"] > 0).any())
+    assert partial_bids >= 5 and partial_offers >= 5 and congested >= 5
