@@ -25,6 +25,7 @@ from .graph import add_link, add_site, empty_network, serving_sites
 from .io.geodataframes import from_geodataframes, to_geodataframes
 from .io.geojson import read_geojson, write_geojson
 from .market import Market, clear_market
+from .market_power import market_power, uniform_price
 from .result import MarketResult
 from .scenarios import Scenario
 from .sweep import sweep
@@ -36,6 +37,7 @@ __all__ = [
     "read_geojson", "write_geojson", "read_graphml", "to_geodataframes", "from_geodataframes",
     "empty_network", "add_site", "add_link", "serving_sites", "validate",
     "Market", "clear_market", "MarketResult", "annotate", "price_map", "sweep", "Scenario",
+    "market_power", "uniform_price",
     "Diagnosis", "NetpriceError", "ValidationError", "InfeasibleMarket", "SolverError",
     "VerificationError", "dataset_path", "list_datasets",
 ]

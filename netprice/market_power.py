@@ -9,13 +9,19 @@ latency limits (each token over an admissible route), the sites'
 capacities and the workloads they serve -- and the load is what the
 cleared market served there (fixed demand met plus accepted bids).  A
 seller with RSI < 1 is **pivotal**: without it the load cannot be served,
-so it can name its price.  Deliverability is an LP: the elastic market
-(netprice.diagnose's, every token of unmet load costing the same, nothing
-else costing anything) with r's load scaled up beyond anything the sites
-could serve, so that what is served is the most that can be delivered;
-each seller's screen is the same LP with its sites closed, re-solved warm.
-As in electricity markets, capacity counts whatever its price and whatever
-else it serves: other workloads' load is not netted out.
+so it can name its price.  As in electricity markets, capacity counts
+whatever its price.  Unlike a one-product market, compute and links are
+shared by every workload and region, so the others deliver to this load
+only what they have left once they have served as much as they can of the
+*rest* of the market's load: screening one small piece of the market
+must not make a seller who owns most of its capacity look competitive.
+
+Deliverability is a welfare-maximising market of its own (free capacity,
+free transport): the rest of the cleared load bids 2 $/Mtok, this load
+bids 1 $/Mtok for more tokens than every site together could serve, so
+the rest is served first and what this load then gets is the most that
+can be delivered to it.  Each seller's screen is the same market with its
+sites closed, re-solved warm.
 
 A **seller** is the node attribute ``owner`` of its compute sites
 (default: each site sells alone); a **region** is the node attribute
@@ -86,25 +92,42 @@ def _regions(G, region):
     return {n: data.get(region, "network") for n, data in G.nodes(data=True)}
 
 
-def _delivery_market(G, workload, load_at, demand_scale):
-    """The elastic market of ``workload`` alone: its load (scaled) at ``load_at``, free service.
+#: What the rest of the load and the screened load bid in the delivery market, $/Mtok.
+REST_FIRST, SCREENED = 2.0, 1.0
 
-    Every site sells its whole capacity at no cost, links cost nothing,
-    other workloads and bids are gone, and each unmet token costs 1.
+
+def _delivery_market(G, load, workload, screened, scale):
+    """The market in which the others' deliverable to ``screened`` is what it is served.
+
+    Every site sells its whole capacity at no cost and links cost nothing;
+    the served ``load`` bids at REST_FIRST, except the screened load (of
+    ``workload`` at the nodes ``screened``), which bids at SCREENED for
+    ``scale`` times its size.
     """
     H = G.copy()
     H.graph["workloads"] = copy.deepcopy(G.graph["workloads"])
-    for w, spec in H.graph["workloads"].items():
-        spec["voll"] = 1.0 if w == workload else None
+    for spec in H.graph["workloads"].values():
+        spec["voll"] = None
     for n in H.nodes:
         data = H.nodes[n]
         for key in ("offers", "bids", "demand", "cost"):
             data.pop(key, None)
-        if n in load_at:
-            data["demand"] = {workload: float(load_at[n]) * demand_scale}
+    for (n, w), tokens in load.items():
+        if tokens <= 0:
+            continue
+        mine = w == workload and n in screened
+        H.nodes[n].setdefault("bids", {})[w] = [
+            {"tokens_per_s": float(tokens) * (scale if mine else 1.0),
+             "price": SCREENED if mine else REST_FIRST}]
     for u, v in H.edges:
         H.edges[u, v]["cost_per_gb"] = 0.0
     return H
+
+
+def _delivered(res, workload, nodes):
+    """Tokens/s of ``workload`` the screened bids at ``nodes`` got."""
+    bids = res.bids.xs(workload, level="workload")["accepted"]
+    return float(bids[bids.index.get_level_values("node").isin(nodes)].sum())
 
 
 def _closed(H, sites):
@@ -140,6 +163,8 @@ def market_power(G, res=None, *, mode=None, owner="owner", region="region",
         anywhere), ``deliverable`` (by every seller) and
         ``deliverable_without`` (by the others), tokens/s, ``rsi`` and
         ``pivotal``.  Regions without load of a workload have no rows.
+        ``deliverable`` and ``deliverable_without`` count what is left once
+        the rest of the load is served.
 
     Examples
     --------
@@ -176,13 +201,11 @@ def market_power(G, res=None, *, mode=None, owner="owner", region="region",
         for r, load_at in by_region.items():
             total = sum(load_at.values())
             scale = max(HEADROOM, HEADROOM * total_capacity / intensity / total)
-            H = _delivery_market(G, w, load_at, scale)
+            H = _delivery_market(G, load, w, load_at, scale)
             market = Market(H, mode, solver=solver)
-            wanted = total * scale
-            deliverable = wanted - market.solve().service["unserved"].sum()
+            deliverable = _delivered(market.solve(), w, list(load_at))
             for i, sites in groups.items():
-                without = market.resolve(_closed(H, sites))
-                others = wanted - without.service["unserved"].sum()
+                others = _delivered(market.resolve(_closed(H, sites)), w, list(load_at))
                 records.append({
                     "workload": w, "region": r, "seller": i, "load": total,
                     "capacity": capacity[i],

@@ -54,7 +54,7 @@ TOLERANCES = {
 
 def _accepted(lp, tokens, kind):
     """Quantities of the columns of ``kind`` (OFFER or BID), in block order."""
-    return tokens[np.flatnonzero(lp.col_kind == kind)]
+    return tokens[np.flatnonzero(lp.col_kind == kind)] + 0.0     # no -0.0 in tables
 
 
 def _share(accepted, quantity):

@@ -84,7 +84,11 @@ def test_the_network_makes_a_small_seller_pivotal(case):
 
 
 def test_regions_are_screened_apart():
-    """Two metros a thin link apart, each with its own site: each site is pivotal at home."""
+    """Two metros a thin link apart, each with its own site: each site is pivotal at home.
+
+    Without W, E serves its own 2e5 first and has 1e5 left, of which the link takes 5e4 to
+    the west: RSI 0.25.  Without E, W sends the east the 5e4 the link carries first and keeps
+    2.5e5 for its own 2e5: RSI 1.25."""
     G = npx.empty_network(CHAT)
     npx.add_site(G, "W", -110.0, 40.0, capacity=3e5, cost=1.0, demand={"chat": 2e5},
                  region="west")
@@ -93,8 +97,26 @@ def test_regions_are_screened_apart():
     npx.add_link(G, "W", "E", bandwidth_gbps=5e4 * 8 * 8e-9)       # 5e4 tokens/s
     screen = _screen(G)
     assert screen.loc[("west", "W"), "rsi"] == pytest.approx(0.25, rel=1e-9)
-    assert screen.loc[("west", "E"), "rsi"] == pytest.approx(1.5, rel=1e-9)
+    assert screen.loc[("west", "E"), "rsi"] == pytest.approx(1.25, rel=1e-9)
     assert screen.loc[("east", "E"), "pivotal"] and not screen.loc[("east", "W"), "pivotal"]
+
+
+def test_the_rest_of_the_market_is_served_first():
+    """Chat and code share X (4e5) and Y (3e5); load 3e5 of each.  Screened on chat alone, X
+    would leave Y's 3e5 for 3e5 of chat (RSI 1); but Y serves code first: nothing is left."""
+    G = npx.empty_network({"chat": {"latency_ms": None, "bytes_per_token": 8.0},
+                           "code": {"latency_ms": None, "bytes_per_token": 8.0}})
+    npx.add_site(G, "X", -100.0, 40.0, capacity=4e5, cost=1.0)
+    npx.add_site(G, "Y", -99.0, 40.0, capacity=3e5, cost=2.0,
+                 demand={"chat": 3e5, "code": 3e5})
+    npx.add_link(G, "X", "Y", bandwidth_gbps=100)
+    screen = market_power(G).xs("network", level="region")
+    assert screen.loc[("chat", "X"), "deliverable_without"] == pytest.approx(0.0, abs=1e-6)
+    assert screen.loc[("chat", "X"), "pivotal"] and screen.loc[("code", "X"), "pivotal"]
+    # Without Y, X serves the other workload's 3e5 first and has 1e5 left: RSI 1/3.
+    assert screen.loc[("chat", "Y"), "rsi"] == pytest.approx(1 / 3, rel=1e-9)
+    # With everyone, 7e5 of capacity: 4e5 left for each workload once the other is served.
+    assert screen.loc[("chat", "X"), "deliverable"] == pytest.approx(4e5, rel=1e-9)
 
 
 def test_the_load_is_what_the_market_served_with_bids():
