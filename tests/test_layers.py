@@ -17,7 +17,7 @@ LAYERS = {
     "sweep": 5, "contingency": 5, "scenarios": 5, "scenario_tables": 5, "distributed": 5,
     "store": 5, "progress": 5, "studies": 5, "reproduce": 5, "market_power": 5,
     "maps": 4, "outage_maps": 4, "plots": 4, "report": 4, "tables": 4, "offline": 4,
-    "compare": 4,
+    "compare": 4, "market_plots": 4, "screen_maps": 4,
     "market": 3, "result": 3, "diagnose": 3, "annotate": 3, "welfare": 3,
     "lp": 2,
     "io": 1, "schema": 1, "validate": 1, "graph": 1, "geo": 1, "synth": 1, "errors": 1,

@@ -1,0 +1,147 @@
+"""A map of the market-power screen: sellers coloured by their residual supply index.
+
+It draws a table that :func:`netprice.market_power` made and the network
+it was made for; it never solves.  One layer per workload (radio buttons):
+each compute site is coloured by its seller's RSI in the region it is
+screened for (the lowest over regions, where a seller faces several),
+pivotal sellers (RSI < 1) drawn with a thick red ring; metros are grey,
+sized by the load served there; links are thin grey lines.  Tooltips give
+the seller, its RSI, what the others can deliver and the load, with units.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import branca.colormap as bcm
+import folium
+
+from .maps import SATURATED_COLOR, _bounds, _scale_svg, load_boundaries
+from .offline import make_offline
+
+__all__ = ["rsi_map", "RSI_COLORS"]
+
+#: From pivotal (red) through the 1.0 threshold (amber) to ample (green).
+RSI_COLORS = ["#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#67a9cf", "#1a9850"]
+_RSI_SCALE = bcm.LinearColormap(RSI_COLORS, index=[0.0, 0.6, 0.99, 1.01, 1.6, 2.5],
+                                vmin=0.0, vmax=2.5, caption="residual supply index (RSI)")
+
+
+def _sites_by_seller(G, owner):
+    out = {}
+    for n, data in G.nodes(data=True):
+        if float(data.get("capacity") or 0.0) > 0:
+            out.setdefault(data.get(owner, n), []).append(n)
+    return out
+
+
+def _tip(seller, rows):
+    lines = [f"<b>seller {html.escape(str(seller))}</b>"]
+    for region, row in rows.iterrows():
+        flag = " &mdash; <b style='color:#b2182b'>pivotal</b>" if row["pivotal"] else ""
+        lines.append(f"region {html.escape(str(region))}: RSI {row['rsi']:.3f}{flag}<br>"
+                     f"others deliver {row['deliverable_without']:,.0f} of "
+                     f"{row['load']:,.0f} tokens/s served")
+    return "<br>".join(lines)
+
+
+def rsi_map(G, screen, *, workload=None, owner="owner", tiles="auto", offline=True):
+    """An interactive map of a market-power screen.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The network screened (node ``lon``/``lat``, ``capacity``, ``owner``).
+    screen : pandas.DataFrame
+        :func:`netprice.market_power`'s table.
+    workload : str, optional
+        The layer shown first (default: the workload with the lowest RSI).
+    owner : str
+        The node attribute naming sellers, as given to ``market_power``.
+    tiles, offline
+        As :func:`netprice.maps.price_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import netprice as npx
+    >>> G = npx.empty_network({"chat": {"latency_ms": None, "bytes_per_token": 8}})
+    >>> npx.add_site(G, "BIG", -100.0, 40.0, capacity=8e5, cost=1.0)
+    >>> npx.add_site(G, "SMALL", -99.0, 40.0, capacity=3e5, cost=2.0, demand={"chat": 5e5})
+    >>> npx.add_link(G, "BIG", "SMALL", bandwidth_gbps=100)
+    >>> m = rsi_map(G, npx.market_power(G), tiles=None)
+    >>> "pivotal" in m.get_root().render()
+    True
+    """
+    if screen.empty:
+        raise ValueError("the screen has no rows: no workload had load to screen")
+    workloads = list(dict.fromkeys(screen.index.get_level_values("workload")))
+    if workload is None:
+        workload = screen["rsi"].groupby(level="workload").min().idxmin()
+    elif workload not in workloads:
+        raise ValueError(f"workload {workload!r} is not in the screen; choose one of {workloads}")
+    west, south, east, north = _bounds([("", G)])
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=4, tiles=None,
+                   control_scale=True)
+    if offline:
+        make_offline(m)
+    folium.GeoJson(load_boundaries((west, south, east, north)), name="Outlines (offline)",
+                   style_function=lambda f: {"color": "#a39e93", "weight": 0.8,
+                                             "fillColor": "#f4f1ea", "fillOpacity": 1.0},
+                   interactive=False, control=False).add_to(m)
+    if tiles == "auto":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", overlay=True,
+                         control=True, show=True, opacity=0.85).add_to(m)
+    elif tiles:
+        folium.TileLayer(tiles, name=str(tiles), overlay=True, control=True).add_to(m)
+
+    links = folium.FeatureGroup(name="Links", overlay=True, control=True, show=True)
+    for u, v, data in G.edges(data=True):
+        line = data.get("geometry") or [(G.nodes[u]["lon"], G.nodes[u]["lat"]),
+                                        (G.nodes[v]["lon"], G.nodes[v]["lat"])]
+        folium.PolyLine([(lat, lon) for lon, lat in line], color="#8c9aa8", weight=1.5,
+                        opacity=0.7, interactive=False).add_to(links)
+    links.add_to(m)
+
+    sites = _sites_by_seller(G, owner)
+    max_load = float(screen["load"].max()) or 1.0
+    for w in workloads:
+        layer = folium.FeatureGroup(name=f"RSI: {w}", overlay=False, control=True,
+                                    show=w == workload)
+        mine = screen.xs(w, level="workload")
+        for n, data in G.nodes(data=True):
+            if float(data.get("capacity") or 0.0) > 0:
+                continue
+            folium.CircleMarker((data["lat"], data["lon"]), radius=3, color="#777",
+                                fill=True, fill_color="#bbb", fill_opacity=0.9, weight=1,
+                                tooltip=html.escape(str(n))).add_to(layer)
+        for seller, rows in mine.groupby(level="seller"):
+            rows = rows.droplevel("seller")
+            worst = float(rows["rsi"].min())
+            pivotal = bool(rows["pivotal"].any())
+            for n in sites.get(seller, ()):
+                data = G.nodes[n]
+                radius = 6 + 10 * math.sqrt(min(1.0, float(rows["load"].max()) / max_load))
+                folium.CircleMarker(
+                    (data["lat"], data["lon"]), radius=radius,
+                    color=SATURATED_COLOR if pivotal else "#222", weight=5 if pivotal else 1.5,
+                    fill=True, fill_color=_RSI_SCALE(min(worst, 2.5))[:7], fill_opacity=0.95,
+                    tooltip=folium.Tooltip(_tip(seller, rows) + f"<br>site {html.escape(str(n))}"
+                                           f", {float(data['capacity']):,.0f} reference "
+                                           "tokens/s", sticky=True)).add_to(layer)
+        layer.add_to(m)
+    legend = (f"<div style='position: fixed; bottom: 20px; right: 10px; z-index: 1000; "
+              f"background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 6px; "
+              f"font: 11px Arial, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.35)'>"
+              f"<b>Market-power screen</b><br>{_RSI_SCALE.caption}: what the other sellers can "
+              f"deliver / load served<br>{_scale_svg(_RSI_SCALE)}<br>"
+              f"<span style='color:{SATURATED_COLOR}'>&#9711;</span> thick red ring: pivotal "
+              f"(RSI &lt; 1)<br>grey dots: nodes without compute</div>")
+    m.get_root().html.add_child(folium.Element(legend))
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    m.fit_bounds([[south - 0.5, west - 0.5], [north + 0.5, east + 0.5]], padding=(30, 30))
+    return m
