@@ -1,4 +1,4 @@
-"""Build netprice's shipped U.S. cases: ``us5.geojson`` and ``us20.geojson``.
+"""Build netprice's shipped U.S. cases: ``us5``, ``us20`` and ``us5-market`` (.geojson).
 
 The GeoJSON files are the artefacts; this script is how they were made.
 Every number below comes from a table with a comment giving its origin:
@@ -11,7 +11,7 @@ datasets/README.md, "What was tuned", lists every one).
 
 Run from the repository root::
 
-    python datasets/build_datasets.py            # writes both files
+    python datasets/build_datasets.py            # writes all three files
     python datasets/check_calibration.py         # prints the us5 figures
 
 It uses only netprice and the standard library.
@@ -321,7 +321,79 @@ def build_us20():
 
 
 # ---------------------------------------------------------------------------
-# 4. Helpers and the command line.
+# 4. us5-market: the us5 network as a two-sided market (MODEL.md section 10).
+# ---------------------------------------------------------------------------
+#
+# The same sites, fleets, costs, links and total demand as us5.  What
+# changes is who decides: sites offer their fleet in three price blocks,
+# metros bid for part of their tokens, and sites belong to three sellers
+# in three regions, so that the market-power screens have something to
+# find.  ILLUSTRATIVE, NOT CALIBRATED: no published figure constrains
+# these numbers; each has its reasoning below.
+
+#: Offer blocks of every site: (share of its fleet, price / its us5 cost).
+#: 70 % at cost: the fleet running anyway, offered at its marginal cost
+#: (energy + amortised hardware, section 1).  20 % at 1.4x: capacity held
+#: as hot spare or run on dearer peak-hour power contracts.  10 % at 2.5x:
+#: the failover reserve an operator keeps for its own customers and sells
+#: only at a premium.  ENGINEERING ESTIMATES.
+US5_MARKET_OFFERS = ((0.7, 1.0), (0.2, 1.4), (0.1, 2.5))
+
+#: Share of every metro's us5 demand that is fixed (contracted traffic
+#: that must be served: no voll); the rest bids in three blocks.
+US5_MARKET_FIXED_SHARE = 0.6
+
+#: Bid blocks of every metro: (share of its us5 demand, $/Mtok) per
+#: workload, dearest first.  The top block is willingness to pay at
+#: serverless API list prices for 70B-class models (2024-25: ~$0.6-0.9 per
+#: million output tokens; RECALLED, NOT DOWNLOADED); the middle one at
+#: discount-tier prices; the elastic tail (10 %) sits near the marginal
+#: site's cost, so where links congest it is turned away.  Code is priced
+#: at its compute intensity (1.3x chat), image at 1.5x; batch at the ~50 %
+#: discount batch APIs give, its tail just above Seattle's cost.
+US5_MARKET_BIDS = {
+    "chat": ((0.15, 0.80), (0.15, 0.35), (0.10, 0.20)),
+    "code": ((0.15, 1.00), (0.15, 0.45), (0.10, 0.26)),
+    "batch": ((0.15, 0.40), (0.15, 0.25), (0.10, 0.21)),
+    "image": ((0.15, 1.20), (0.15, 0.50), (0.10, 0.29)),
+}
+
+#: Sellers (node attribute ``owner``) and regions (``region``): the two
+#: hyperscale H-class campuses belong to one firm, the two colocation
+#: sites to another, the Bay Area colo to an independent; regions follow
+#: the backbone's West / Centre / East.
+US5_MARKET_OWNERS = {"SEA": "hyperscaler", "DFW": "hyperscaler", "CHI": "colocation",
+                     "IAD": "colocation", "SJC": "independent"}
+US5_MARKET_REGIONS = {"SEA": "west", "SJC": "west", "DFW": "central", "CHI": "central",
+                      "IAD": "east"}
+
+
+def build_us5_market():
+    """us5 with offer curves, bid curves, owners and regions."""
+    G = build_us5()
+    G.graph["name"] = "us5-market"
+    G.graph["description"] = (
+        "The us5 network as a two-sided market: every site offers its fleet in three price "
+        "blocks (70 % at cost, 20 % at 1.4x, 10 % at 2.5x); every metro keeps 60 % of its "
+        "us5 demand fixed and bids for the rest in three blocks per workload, down to an "
+        "elastic tail near the marginal cost; three sellers in three regions. Illustrative, "
+        "not calibrated (see datasets/README.md).")
+    for n, data in G.nodes(data=True):
+        data["owner"], data["region"] = US5_MARKET_OWNERS[n], US5_MARKET_REGIONS[n]
+        if data.get("capacity"):
+            total, cost = data.pop("capacity"), data.pop("cost")
+            data["offers"] = [{"capacity": round(total * share), "price": round(cost * f, 4)}
+                              for share, f in US5_MARKET_OFFERS]
+            data["capacity"] = float(sum(b["capacity"] for b in data["offers"]))
+        demand = data["demand"]
+        data["bids"] = {w: [{"tokens_per_s": round(demand[w] * share), "price": price}
+                            for share, price in US5_MARKET_BIDS[w]] for w in demand}
+        data["demand"] = {w: round(d * US5_MARKET_FIXED_SHARE) for w, d in demand.items()}
+    return G
+
+
+# ---------------------------------------------------------------------------
+# 5. Helpers and the command line.
 # ---------------------------------------------------------------------------
 
 def _add_sites(G, sites, demand):
@@ -343,7 +415,7 @@ def _add_link(G, a, b, gbps):
         G.edges[u, v]["cost_per_gb"] = cost
 
 
-BUILDERS = {"us5": build_us5, "us20": build_us20}
+BUILDERS = {"us5": build_us5, "us20": build_us20, "us5-market": build_us5_market}
 
 
 def main(argv=None):
