@@ -4,13 +4,15 @@ The network-wide curves, as a market operator draws them: every offer
 block and every ``capacity`` + ``cost`` site stacked cheapest first
 (supply), the fixed demand and then every bid block dearest first
 (demand), in one workload's units (tokens/s and $/Mtok: capacity divided
-and prices multiplied by its compute intensity).  Over them, what the
-locational market did: the load it served and the range of the local
-prices it was served at.  The curves ignore the network (and that compute
-is shared by every workload), so where they cross is the copper-plate
-clearing of this workload alone; the gap between that point and the
-locational band is what links, latency limits and the other workloads
-cost.  The chart reads results and never solves.
+and prices multiplied by its compute intensity).  Compute is shared by
+every workload, so a second supply curve shows what is *left* for this one
+once the others have what the market gave them (taken from each site's
+cheapest blocks first).  Over them, what the locational market did: the
+load it served and the range of the local prices it was served at.  The
+curves ignore the network, so where demand meets the residual supply is
+roughly the copper-plate clearing of this workload; the gap to the
+locational band is what links and latency limits cost.  The chart reads
+results and never solves.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from .graph import node_cost, serves
 from .plots import _figure, _finish
 
-__all__ = ["supply_demand_plot", "supply_curve", "demand_curve"]
+__all__ = ["supply_demand_plot", "supply_curve", "residual_supply_curve", "demand_curve"]
 
 _PRICE = "$/Mtok"
 _SUPPLY, _DEMAND, _CLEARED = "#3b6ea8", "#d9822b", "#d7191c"
@@ -31,11 +33,19 @@ def _intensity(G, workload):
     return float(spec.get("compute_intensity") or 1.0)
 
 
-def supply_curve(G, workload):
+def _site_blocks(data, workload, a):
+    """A site's blocks in reference tokens/s and $/Mtok of ``workload``, as it lists them."""
+    if data.get("offers"):
+        return [(float(b["capacity"]), float(b["price"]) * a) for b in data["offers"]]
+    return [(float(data["capacity"]), node_cost(data, workload, a))]
+
+
+def supply_curve(G, workload, *, used=None):
     """``(quantity, price)`` blocks of the network's supply in ``workload``'s units, cheapest first.
 
     Offer blocks and ``capacity`` + ``cost`` sites of every site that
-    serves the workload; tokens/s and $/Mtok.
+    serves the workload; tokens/s and $/Mtok.  ``used``: ``{site:
+    reference tokens/s}`` already taken, from each site's cheapest blocks.
 
     Examples
     --------
@@ -49,14 +59,24 @@ def supply_curve(G, workload):
     """
     a = _intensity(G, workload)
     blocks = []
-    for _, data in G.nodes(data=True):
+    for n, data in G.nodes(data=True):
         if not serves(data, workload):
             continue
-        if data.get("offers"):
-            blocks += [(float(b["capacity"]) / a, float(b["price"]) * a) for b in data["offers"]]
-        else:
-            blocks.append((float(data["capacity"]) / a, node_cost(data, workload, a)))
+        taken = float((used or {}).get(n, 0.0))
+        for capacity, price in sorted(_site_blocks(data, workload, a), key=lambda b: b[1]):
+            left = max(capacity - taken, 0.0)
+            taken = max(taken - capacity, 0.0)
+            if left > 0:
+                blocks.append((left / a, price))
     return sorted(blocks, key=lambda block: block[1])
+
+
+def residual_supply_curve(G, res, workload):
+    """:func:`supply_curve` of what the other workloads left: their compute taken first."""
+    a = _intensity(G, workload)
+    served = res.service["served"].xs(workload, level="workload")
+    others = res.nodes["compute_used"] - a * served.reindex(res.nodes.index, fill_value=0.0)
+    return supply_curve(G, workload, used=others.clip(lower=0.0).to_dict())
 
 
 def demand_curve(G, workload):
@@ -124,6 +144,7 @@ def supply_demand_plot(G, res, workload, *, ax=None, path=None):
     else:
         fig = ax.figure
     supply = supply_curve(G, workload)
+    residual = residual_supply_curve(G, res, workload)
     fixed, bids = demand_curve(G, workload)
     service = res.service.xs(workload, level="workload")
     load = float((service["demand"] - service["unserved"]).sum())
@@ -136,20 +157,24 @@ def supply_demand_plot(G, res, workload, *, ax=None, path=None):
         served_at = served_at.add(accepted.reindex(served_at.index, fill_value=0.0))
     paid = prices[(served_at > 0) & prices.notna()]
 
-    top_price = max([p for _, p in supply] + [p for _, p in bids] + list(paid) + [1e-9])
+    top_price = max([p for _, p in bids] + list(paid) + [1e-9])
     ceiling = top_price * 1.25
     if supply:
         xs, ys = _steps(supply)
-        ax.step(xs, np.r_[ys, ys[-1]], where="post", color=_SUPPLY, lw=2,
+        ax.step(xs, np.r_[ys, ys[-1]], where="post", color=_SUPPLY, lw=1.2, alpha=0.6,
                 label="supply: every block, cheapest first")
-    xs, ys = _steps(bids, start=fixed)
+    if residual:
+        xs, ys = _steps(residual)
+        ax.step(xs, np.r_[ys, ys[-1]], where="post", color=_SUPPLY, lw=2.2,
+                label="supply left once the other workloads are served")
+    demand_x, demand_y = _steps(bids, start=fixed)
     if fixed > 0:
         ax.plot([0, fixed], [ceiling, ceiling], color=_DEMAND, lw=2, ls="--",
                 label=f"fixed demand {fixed:,.0f} tokens/s")
-        ax.plot([fixed, fixed], [ceiling, ys[0] if len(ys) else 0.0], color=_DEMAND, lw=1,
-                ls="--")
+        ax.plot([fixed, fixed], [ceiling, demand_y[0] if len(demand_y) else 0.0],
+                color=_DEMAND, lw=1, ls="--")
     if bids:
-        ax.step(xs, np.r_[ys, 0.0], where="post", color=_DEMAND, lw=2,
+        ax.step(demand_x, np.r_[demand_y, 0.0], where="post", color=_DEMAND, lw=2,
                 label="bids, dearest first")
     if len(paid):
         low, high = float(paid.min()), float(paid.max())
@@ -159,11 +184,19 @@ def supply_demand_plot(G, res, workload, *, ax=None, path=None):
         ax.plot([load], [mean], "o", color=_CLEARED, zorder=5,
                 label=f"served {load:,.0f} tokens/s at {mean:,.4g} {_PRICE} on average")
         ax.axvline(load, color=_CLEARED, lw=1, ls=":")
-    right = max([xs[-1] if len(xs) else 0.0, load, fixed]
-                + ([_steps(supply)[0][-1]] if supply else [0.0]))
-    ax.set_xlim(0, right * 1.05 if right > 0 else 1.0)
+    # Zoom to the demand: supply beyond twice its extent decides nothing here.
+    right = 2.0 * max(demand_x[-1], load)
+    if right <= 0:
+        right = _steps(supply)[0][-1] if supply else 1.0
+    ax.set_xlim(0, right)
     ax.set_ylim(0, ceiling * 1.05)
-    ax.set_xlabel(f"{workload} tokens/s (capacity shared by every workload it could run)")
+    unit = "tokens/s"
+    if right >= 1e6:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:g}"))
+        unit = "million tokens/s"
+    ax.set_xlabel(f"{workload}, {unit}")
     ax.set_ylabel(f"price, {_PRICE} of {workload}")
     ax.set_title(f"Supply and demand: {workload}")
     ax.legend(loc="upper right", fontsize=8)

@@ -322,6 +322,16 @@ class MarketResult:
         return _welfare.bid_table(self._data, self._lp, self._tokens, self._prices)
 
     @cached_property
+    def surplus(self) -> pd.DataFrame:
+        """Who keeps what, per node, $/h: bids' value and payments, fixed payments, consumer
+        and producer surplus, offer revenue, compute rents.
+
+        See :func:`netprice.welfare.surplus_table`; summed (with the link
+        rents) it is the two-sided :attr:`settlement`.
+        """
+        return _welfare.surplus_table(self._data, self._lp, self._tokens, self._prices)
+
+    @cached_property
     def settlement(self) -> dict:
         """Payments, rents and cost in $/h; ``cost = payments - compute_rents - congestion_rents``.
 

@@ -2,11 +2,12 @@
 
 It draws a table that :func:`netprice.market_power` made and the network
 it was made for; it never solves.  One layer per workload (radio buttons):
-each compute site is coloured by its seller's RSI in the region it is
-screened for (the lowest over regions, where a seller faces several),
-pivotal sellers (RSI < 1) drawn with a thick red ring; metros are grey,
-sized by the load served there; links are thin grey lines.  Tooltips give
-the seller, its RSI, what the others can deliver and the load, with units.
+each compute site is coloured by its seller's RSI (the lowest over the
+regions it is screened in) and labelled with the site, the seller and that
+RSI; pivotal sellers (RSI < 1) get a thick black ring and "pivotal" in the
+label; nodes without compute are grey dots; links are thin grey lines.
+Tooltips give every region's RSI, what the others can deliver and the
+load, with units.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import math
 import branca.colormap as bcm
 import folium
 
-from .maps import SATURATED_COLOR, _bounds, _scale_svg, load_boundaries
+from .maps import _bounds, _scale_svg, load_boundaries
 from .offline import make_offline
 
 __all__ = ["rsi_map", "RSI_COLORS"]
@@ -34,6 +35,19 @@ def _sites_by_seller(G, owner):
         if float(data.get("capacity") or 0.0) > 0:
             out.setdefault(data.get(owner, n), []).append(n)
     return out
+
+
+_PIVOTAL_RING = "#111111"
+_LABEL = ("<div style='font: 11px/1.25 Arial, sans-serif; color: #111; white-space: nowrap; "
+          "text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff'>{}</div>")
+
+
+def _label(site, seller, rsi, pivotal):
+    name = html.escape(str(site))
+    if str(seller) != str(site):
+        name += f" &middot; {html.escape(str(seller))}"
+    flag = " &middot; <b>pivotal</b>" if pivotal else ""
+    return _LABEL.format(f"<b>{name}</b><br>RSI {rsi:.2f}{flag}")
 
 
 def _tip(seller, rows):
@@ -81,7 +95,9 @@ def rsi_map(G, screen, *, workload=None, owner="owner", tiles="auto", offline=Tr
         raise ValueError("the screen has no rows: no workload had load to screen")
     workloads = list(dict.fromkeys(screen.index.get_level_values("workload")))
     if workload is None:
-        workload = screen["rsi"].groupby(level="workload").min().idxmin()
+        # The workload with the most pivotal sellers (the first declared on a tie).
+        counts = screen["pivotal"].groupby(level="workload", sort=False).sum()
+        workload = counts.idxmax() if counts.max() > 0 else workloads[0]
     elif workload not in workloads:
         raise ValueError(f"workload {workload!r} is not in the screen; choose one of {workloads}")
     west, south, east, north = _bounds([("", G)])
@@ -128,19 +144,23 @@ def rsi_map(G, screen, *, workload=None, owner="owner", tiles="auto", offline=Tr
                 radius = 6 + 10 * math.sqrt(min(1.0, float(rows["load"].max()) / max_load))
                 folium.CircleMarker(
                     (data["lat"], data["lon"]), radius=radius,
-                    color=SATURATED_COLOR if pivotal else "#222", weight=5 if pivotal else 1.5,
+                    color=_PIVOTAL_RING if pivotal else "#555", weight=5 if pivotal else 1.5,
                     fill=True, fill_color=_RSI_SCALE(min(worst, 2.5))[:7], fill_opacity=0.95,
                     tooltip=folium.Tooltip(_tip(seller, rows) + f"<br>site {html.escape(str(n))}"
                                            f", {float(data['capacity']):,.0f} reference "
                                            "tokens/s", sticky=True)).add_to(layer)
+                folium.Marker((data["lat"], data["lon"]), interactive=False,
+                              icon=folium.DivIcon(html=_label(n, seller, worst, pivotal),
+                                                  icon_size=(220, 30),
+                                                  icon_anchor=(-radius - 4, 15))).add_to(layer)
         layer.add_to(m)
     legend = (f"<div style='position: fixed; bottom: 20px; right: 10px; z-index: 1000; "
               f"background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 6px; "
               f"font: 11px Arial, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.35)'>"
               f"<b>Market-power screen</b><br>{_RSI_SCALE.caption}: what the other sellers can "
               f"deliver / load served<br>{_scale_svg(_RSI_SCALE)}<br>"
-              f"<span style='color:{SATURATED_COLOR}'>&#9711;</span> thick red ring: pivotal "
-              f"(RSI &lt; 1)<br>grey dots: nodes without compute</div>")
+              f"<b>&#9711;</b> thick black ring: pivotal (RSI &lt; 1)<br>"
+              f"grey dots: nodes without compute</div>")
     m.get_root().html.add_child(folium.Element(legend))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.fit_bounds([[south - 0.5, west - 0.5], [north + 0.5, east + 0.5]], padding=(30, 30))

@@ -35,8 +35,8 @@ import pandas as pd
 
 from .lp.blocks import BID, OFFER, UNSERVED
 
-__all__ = ["offer_table", "bid_table", "two_sided_settlement", "acceptance_violations",
-           "TOLERANCES", "HOURS"]
+__all__ = ["offer_table", "bid_table", "surplus_table", "two_sided_settlement",
+           "acceptance_violations", "TOLERANCES", "HOURS"]
 
 #: $/Mtok x tokens/s -> $/h.
 HOURS = 3600.0 / 1e6
@@ -128,44 +128,74 @@ def bid_table(data, lp, tokens, prices) -> pd.DataFrame:
     return frame.iloc[np.lexsort((bids.rank, bids.workload, bids.node))]
 
 
-def two_sided_settlement(data, lp, tokens, prices, objective) -> dict:
-    """The settlement of a market with offers or bids, $/h (see the module notes).
+def surplus_table(data, lp, tokens, prices) -> pd.DataFrame:
+    """Who keeps what, node by node, $/h (see the module notes).
 
-    Keys: ``cost``, ``bid_value``, ``welfare``, ``payments`` (fixed
-    demand; shed demand at voll), ``bid_payments``, ``offer_revenue``, ``consumer_surplus``,
-    ``producer_surplus``, ``compute_rents`` (sites not offered in blocks),
-    ``congestion_rents``, and ``identity_gap`` = payments - compute rents -
-    congestion rents - producer surplus - bids' surplus - objective, zero
-    exactly when welfare = consumer + producer surplus + rents.
+    Index ``node``; columns ``bid_value``, ``bid_payments``,
+    ``fixed_payments`` (fixed demand at its price; shed demand at voll),
+    ``consumer_surplus`` (bids' surplus minus fixed payments),
+    ``offer_revenue``, ``producer_surplus`` (offer blocks) and
+    ``compute_rent`` (a site selling ``capacity`` at ``cost``).
     """
+    N = data.n_nodes
     offers = offer_table(data, lp, tokens, prices)
     bids = bid_table(data, lp, tokens, prices)
+
+    def per_node(frame, column):
+        if not len(frame):
+            return np.zeros(N)
+        sums = frame[column].groupby(level="node", sort=False).sum()
+        return sums.reindex(pd.Index(data.nodes), fill_value=0.0).to_numpy()
+
     # Fixed demand pays its price; where some of it is shed the price is
     # voll (or, all shed, a rejected bid above voll): shed demand is
     # settled at voll, as the one-sided market settles it.
     shed = lp.node_workload_totals(tokens, [UNSERVED]) > 0
     paid = np.where(shed, data.voll[None, :], prices.price)
-    payments = float(np.nansum(paid * data.demand)) * HOURS
+    fixed = np.nansum(paid * data.demand, axis=1) * HOURS
     plain = ~data.offered
-    compute_rents = float(prices.scarcity[plain] @ data.capacity[plain]) * HOURS
+    rent = np.where(plain, prices.scarcity * data.capacity, 0.0) * HOURS
+    frame = pd.DataFrame({
+        "bid_value": per_node(bids, "value"),
+        "bid_payments": per_node(bids, "payment"),
+        "fixed_payments": fixed,
+        "consumer_surplus": per_node(bids, "surplus") - fixed,
+        "offer_revenue": per_node(offers, "revenue"),
+        "producer_surplus": per_node(offers, "surplus"),
+        "compute_rent": rent,
+    }, index=pd.Index(data.nodes, name="node"))
+    return frame
+
+
+def two_sided_settlement(data, lp, tokens, prices, objective) -> dict:
+    """The settlement of a market with offers or bids, $/h (see the module notes).
+
+    Keys: ``cost``, ``bid_value``, ``welfare``, ``payments`` (fixed
+    demand; shed demand at voll), ``bid_payments``, ``offer_revenue``,
+    ``consumer_surplus``, ``producer_surplus``, ``compute_rents`` (sites
+    not offered in blocks), ``congestion_rents``, and ``identity_gap`` =
+    payments - compute rents - congestion rents - producer surplus - bids'
+    surplus - objective, zero exactly when welfare = consumer + producer
+    surplus + rents.
+    """
+    nodes = surplus_table(data, lp, tokens, prices)
+    total = {column: float(nodes[column].sum()) for column in nodes.columns}
+    payments = total["fixed_payments"]
+    bid_surplus = total["consumer_surplus"] + payments
     congestion_rents = float(prices.rent @ data.bandwidth_gbps)
-    bid_value = float(bids["value"].sum())
-    bid_surplus = float(bids["surplus"].sum())
-    producer_surplus = float(offers["surplus"].sum())
-    welfare = -objective
     return {
-        "cost": objective + bid_value,
-        "bid_value": bid_value,
-        "welfare": welfare,
+        "cost": objective + total["bid_value"],
+        "bid_value": total["bid_value"],
+        "welfare": -objective,
         "payments": payments,
-        "bid_payments": float(bids["payment"].sum()),
-        "offer_revenue": float(offers["revenue"].sum()),
-        "consumer_surplus": bid_surplus - payments,
-        "producer_surplus": producer_surplus,
-        "compute_rents": compute_rents,
+        "bid_payments": total["bid_payments"],
+        "offer_revenue": total["offer_revenue"],
+        "consumer_surplus": total["consumer_surplus"],
+        "producer_surplus": total["producer_surplus"],
+        "compute_rents": total["compute_rent"],
         "congestion_rents": congestion_rents,
-        "identity_gap": (payments - compute_rents - congestion_rents - producer_surplus
-                         - bid_surplus - objective),
+        "identity_gap": (payments - total["compute_rent"] - congestion_rents
+                         - total["producer_surplus"] - bid_surplus - objective),
     }
 
 

@@ -104,3 +104,34 @@ def test_scenario_commands_print_json(market_file, command):
         # At 1 ms B's chat cannot reach the cheap site A: B serves it at 50 $/Mtok.
         tight = next(row for row in doc["scenarios"] if row["value"] == 1)
         assert tight["status"] == "OPTIMAL" and tight["cost_change"] > 0
+
+
+@pytest.mark.slow
+def test_market_command_writes_surplus_screens_and_charts(tmp_path):
+    out = tmp_path / "market"
+    result = run("market", npx.dataset_path("us5-market"), "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "Pivotal sellers" in result.stdout and "Uniform price" in result.stdout
+    for name in ("prices.csv", "offers.csv", "bids.csv", "surplus.csv", "settlement.json",
+                 "rsi.csv", "rsi_map.html", "uniform_price.csv", "uniform_totals.csv",
+                 "supply_demand_chat.png", "supply_demand_image.png"):
+        assert (out / name).exists(), name
+    settlement = json.loads((out / "settlement.json").read_text())
+    assert settlement["checks"]["surplus identity"][0] <= 1e-8
+    rsi = (out / "rsi.csv").read_text()
+    assert "hyperscaler" in rsi and "True" in rsi
+
+
+def test_market_command_refuses_bad_bids_one_line_nothing_written(tmp_path):
+    G = npx.empty_network({"chat": {"latency_ms": 50, "bytes_per_token": 8}})
+    npx.add_site(G, "A", -100.0, 40.0, capacity=1e6, cost=10.0,
+                 bids={"chat": [{"tokens_per_s": 1e5, "price": 1.0},
+                                {"tokens_per_s": 1e5, "price": 2.0}]})
+    path = tmp_path / "bad.geojson"
+    npx.write_geojson(G, path)
+    out = tmp_path / "out"
+    result = run("market", path, "--out", out)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bids.chat[1].price" in lines[0] and "bad.geojson" in lines[0]
+    assert not out.exists()

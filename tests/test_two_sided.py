@@ -403,3 +403,26 @@ def test_welfare_never_falls_when_a_seller_offers_more(spec, seller, extra, pric
     after = _welfare(build(more))
     assert after >= before - 1e-9 * max(1.0, abs(before))
     assert math.isfinite(after)
+
+
+@pytest.mark.parametrize("market", ["one-sided", "two-sided"])
+def test_the_surplus_table_adds_up_to_the_settlement(us5_shared, market):
+    G = us5_shared if market == "one-sided" else npx.read_geojson(npx.dataset_path("us5-market"))
+    res = npx.clear_market(G)
+    table, s = res.surplus, res.settlement
+    assert list(table.index) == list(G.nodes)
+    assert table["fixed_payments"].sum() == pytest.approx(s["payments"], rel=1e-12)
+    assert table["compute_rent"].sum() == pytest.approx(s["compute_rents"], rel=1e-12, abs=1e-9)
+    if market == "one-sided":
+        assert (table[["bid_value", "producer_surplus"]] == 0).all().all()
+        np.testing.assert_allclose(table["consumer_surplus"], -table["fixed_payments"])
+    else:
+        assert table["consumer_surplus"].sum() == pytest.approx(s["consumer_surplus"])
+        assert table["producer_surplus"].sum() == pytest.approx(s["producer_surplus"])
+        assert s["welfare"] == pytest.approx(
+            s["consumer_surplus"] + s["producer_surplus"] + s["compute_rents"]
+            + s["congestion_rents"], rel=1e-9, abs=1e-9 * s["cost"])
+        # The shipped case exercises every side: accepted, partial and rejected blocks.
+        assert set(np.sign(res.bids["share"].round(9))) >= {0.0, 1.0}
+        assert ((res.bids["share"] > 1e-6) & (res.bids["share"] < 1 - 1e-6)).any()
+        assert (res.offers["share"] == 0).any() and (res.offers["share"] == 1).any()

@@ -3,6 +3,7 @@
 ==================  ==========================================================
 ``common``          exit codes, the error guard, the console (every command)
 ``clearing``        ``clear``, ``compare``: one market
+``market``          ``market``: offers and bids, surplus, market-power screens
 ``importing``       ``import``: Topology Zoo GraphML to netprice GeoJSON
 ``reproducing``     ``reproduce``: the published case studies as a report
 ``scenarios``       ``sweep``, ``contingency``: many markets, serially or on Dask
@@ -20,6 +21,7 @@ import click
 from .clearing import clear, compare
 from .common import EXIT_OK
 from .importing import import_
+from .market import market
 from .reproducing import reproduce
 from .scenarios import contingency_command, sweep_command
 
@@ -35,10 +37,12 @@ def cli():
     Examples:
       netprice clear datasets/us5.geojson --mode both --map maps/us5.html
       netprice clear net.geojson --out results/ --json
+      netprice market datasets/us5-market.geojson --out out/us5-market
     """
 
 
-for _command in (clear, compare, import_, reproduce, sweep_command, contingency_command):
+for _command in (clear, compare, market, import_, reproduce, sweep_command,
+                 contingency_command):
     cli.add_command(_command)
 
 
