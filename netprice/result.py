@@ -189,7 +189,13 @@ class MarketResult:
 
     @cached_property
     def nodes(self) -> pd.DataFrame:
-        """Per node: capacity, compute used, utilisation, scarcity rent, served and demand."""
+        """Per node: capacity, compute used, utilisation, scarcity rent, served and demand.
+
+        A site that offers its capacity in blocks has no single ``cost``
+        (nan); its ``scarcity`` is how far above its cheapest block it is
+        dispatched (its marginal offer price is that block's price plus it,
+        :attr:`offers` ``site_price``).
+        """
         data = self._data
         used = self._served @ data.intensity
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -329,7 +335,8 @@ class MarketResult:
         See :func:`netprice.welfare.surplus_table`; summed (with the link
         rents) it is the two-sided :attr:`settlement`.
         """
-        return _welfare.surplus_table(self._data, self._lp, self._tokens, self._prices)
+        return _welfare.surplus_table(self._data, self._lp, self._tokens, self._prices,
+                                      offers=self.offers, bids=self.bids)
 
     @cached_property
     def settlement(self) -> dict:
@@ -342,7 +349,8 @@ class MarketResult:
         """
         data, p = self._data, self._prices
         if data.two_sided:
-            return _welfare.two_sided_settlement(data, self._lp, self._tokens, p, self.objective)
+            return _welfare.two_sided_settlement(data, self._lp, self._tokens, p, self.objective,
+                                                 surplus=self.surplus)
         hours = 3600.0 / 1e6  # $/Mtok x tokens/s -> $/h
         payments = float(np.nansum(p.price * data.demand)) * hours
         compute_rents = float(p.scarcity @ data.capacity) * hours

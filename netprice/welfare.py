@@ -57,6 +57,11 @@ def _accepted(lp, tokens, kind):
     return tokens[np.flatnonzero(lp.col_kind == kind)] + 0.0     # no -0.0 in tables
 
 
+def _site_price(data, prices):
+    """(N,) marginal offer price of each offered site: its floor plus its row's dual."""
+    return data.offers.floor(data.n_nodes) + prices.scarcity
+
+
 def _share(accepted, quantity):
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(quantity > 0, accepted / quantity, np.nan)
@@ -76,7 +81,7 @@ def offer_table(data, lp, tokens, prices) -> pd.DataFrame:
         return pd.DataFrame(columns=columns, index=pd.MultiIndex.from_arrays(
             [[], []], names=["node", "block"]), dtype=float)
     accepted = _accepted(lp, tokens, OFFER)
-    site_price = prices.scarcity[offers.node]
+    site_price = _site_price(data, prices)[offers.node]
     frame = pd.DataFrame({
         "capacity": offers.quantity,
         "accepted": accepted,
@@ -128,18 +133,19 @@ def bid_table(data, lp, tokens, prices) -> pd.DataFrame:
     return frame.iloc[np.lexsort((bids.rank, bids.workload, bids.node))]
 
 
-def surplus_table(data, lp, tokens, prices) -> pd.DataFrame:
+def surplus_table(data, lp, tokens, prices, *, offers=None, bids=None) -> pd.DataFrame:
     """Who keeps what, node by node, $/h (see the module notes).
 
     Index ``node``; columns ``bid_value``, ``bid_payments``,
     ``fixed_payments`` (fixed demand at its price; shed demand at voll),
     ``consumer_surplus`` (bids' surplus minus fixed payments),
     ``offer_revenue``, ``producer_surplus`` (offer blocks) and
-    ``compute_rent`` (a site selling ``capacity`` at ``cost``).
+    ``compute_rent`` (a site selling ``capacity`` at ``cost``).  ``offers``
+    and ``bids``: their tables, when already made.
     """
     N = data.n_nodes
-    offers = offer_table(data, lp, tokens, prices)
-    bids = bid_table(data, lp, tokens, prices)
+    offers = offer_table(data, lp, tokens, prices) if offers is None else offers
+    bids = bid_table(data, lp, tokens, prices) if bids is None else bids
 
     def per_node(frame, column):
         if not len(frame):
@@ -167,7 +173,7 @@ def surplus_table(data, lp, tokens, prices) -> pd.DataFrame:
     return frame
 
 
-def two_sided_settlement(data, lp, tokens, prices, objective) -> dict:
+def two_sided_settlement(data, lp, tokens, prices, objective, *, surplus=None) -> dict:
     """The settlement of a market with offers or bids, $/h (see the module notes).
 
     Keys: ``cost``, ``bid_value``, ``welfare``, ``payments`` (fixed
@@ -176,9 +182,9 @@ def two_sided_settlement(data, lp, tokens, prices, objective) -> dict:
     not offered in blocks), ``congestion_rents``, and ``identity_gap`` =
     payments - compute rents - congestion rents - producer surplus - bids'
     surplus - objective, zero exactly when welfare = consumer + producer
-    surplus + rents.
+    surplus + rents.  ``surplus``: :func:`surplus_table`, when already made.
     """
-    nodes = surplus_table(data, lp, tokens, prices)
+    nodes = surplus_table(data, lp, tokens, prices) if surplus is None else surplus
     total = {column: float(nodes[column].sum()) for column in nodes.columns}
     payments = total["fixed_payments"]
     bid_surplus = total["consumer_surplus"] + payments
@@ -233,7 +239,8 @@ def acceptance_violations(data, lp, tokens, prices, settlement) -> dict:
                                                _accepted(lp, tokens, BID), above_accepts=True)
     offers = data.offers
     if offers is not None:
-        result["offer acceptance"] = _wrong_side(offers.price, prices.scarcity[offers.node],
+        result["offer acceptance"] = _wrong_side(offers.price,
+                                                 _site_price(data, prices)[offers.node],
                                                  offers.quantity, _accepted(lp, tokens, OFFER),
                                                  above_accepts=False)
     terms = [settlement[k] for k in ("payments", "compute_rents", "congestion_rents",

@@ -93,10 +93,16 @@ def test_one_block_offers_clear_as_capacity_and_cost(us5_shared, mode):
     offered = npx.clear_market(H, mode=mode)
     assert offered.objective == pytest.approx(G.objective, rel=1e-12)
     np.testing.assert_allclose(offered.prices["price"], G.prices["price"], rtol=1e-12)
-    # A site's price is now its marginal offer: its cost plus its old scarcity rent.
+    # One block is capacity + cost, part for part: processing is the block's price,
+    # scarcity the same rent; the site's marginal offer price is their sum.
+    parts = ["processing", "scarcity", "transport", "congestion", "unserved"]
+    np.testing.assert_allclose(offered.prices[parts], G.prices[parts], rtol=1e-12, atol=1e-15)
     sites = G.nodes[G.nodes["capacity"] > 0]
-    np.testing.assert_allclose(offered.nodes.loc[sites.index, "scarcity"],
-                               sites["cost"] + sites["scarcity"], rtol=1e-12)
+    np.testing.assert_allclose(offered.nodes.loc[sites.index, "scarcity"], sites["scarcity"],
+                               rtol=1e-12, atol=1e-15)
+    site_price = offered.offers.xs(0, level="block")["site_price"]
+    np.testing.assert_allclose(site_price[sites.index], sites["cost"] + sites["scarcity"],
+                               rtol=1e-12)
     # What was a compute rent is now producer surplus; no bids: consumers pay.
     s = offered.settlement
     assert s["producer_surplus"] == pytest.approx(G.settlement["compute_rents"], rel=1e-9,
@@ -362,6 +368,10 @@ def test_the_surplus_identity_holds(spec, mode):
     scale = max(1.0, *(abs(v) for v in s.values()))
     assert abs(total - s["welfare"]) <= 1e-8 * scale, s
     assert "surplus identity" in res.checks and "offer acceptance" in res.checks
+    # A site sells exactly the compute it uses, no more.
+    sold = res.offers["accepted"].groupby(level="node").sum()
+    used = res.nodes.loc[sold.index, "compute_used"]
+    np.testing.assert_allclose(sold, used, rtol=1e-9, atol=1e-6)
     # Every block on the right side of the price its table shows.
     bids = res.bids
     above = bids["price"] > bids["local_price"] * (1 + 1e-7) + 1e-9

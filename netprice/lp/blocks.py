@@ -141,12 +141,13 @@ class SiteCapacity(RowBlock):
         self.row_of_node[self.nodes] = start + np.arange(len(self.nodes))
 
     def bounds(self, data):
-        upper = data.capacity[self.nodes]
+        lower, upper = np.full(len(self.nodes), -np.inf), data.capacity[self.nodes]
         if data.offers is not None:
-            # A site that offers its capacity in blocks balances use against
-            # the blocks sold (lp/offers.py): its row's bound is zero.
-            upper = np.where(data.offered[self.nodes], 0.0, upper)
-        return np.full(len(self.nodes), -np.inf), upper
+            # A site that offers its capacity in blocks sells exactly what it
+            # uses (lp/offers.py): its row is an equality, zero on both sides.
+            offered = data.offered[self.nodes]
+            lower, upper = np.where(offered, 0.0, lower), np.where(offered, 0.0, upper)
+        return lower, upper
 
     def reported_dual(self, lp, prices):
         return self.result_to_dual(lp, prices.scarcity[self.nodes])

@@ -129,7 +129,7 @@ def column_costs(lp, routes, data):
     cols = np.flatnonzero(kind == UNSERVED)
     cost[cols] = data.voll[w[cols]]
     # Offer and bid columns are in block order (lp/offers.py).
-    cost[kind == OFFER] = data.offers.price if data.offers is not None else 0.0
+    cost[kind == OFFER] = data.offers.premium(data.n_nodes) if data.offers is not None else 0.0
     cost[kind == BID] = -data.bids.price if data.bids is not None else 0.0
     return cost / lp.scaling.cost_unit
 

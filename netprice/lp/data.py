@@ -137,7 +137,9 @@ def compile_market(G, mode: str) -> MarketData:
         proc_cost[i] = row
     if offers is not None:
         # Its cost is in the blocks (validation refuses a cost beside offers):
-        # processing is free, the blocks' price is the compute row's dual.
+        # processing costs the cheapest block, the rest is up the curve
+        # (lp/offers.py).  No single cost stands for the site.
+        proc_cost[offered] = offers.floor(len(nodes))[offered, None] * intensity[None, :]
         base_cost[offered] = np.nan
     limits = np.array([np.inf if specs[w]["latency_ms"] is None else float(specs[w]["latency_ms"])
                        for w in workloads])

@@ -1,16 +1,29 @@
 """Offer and bid blocks: the two-sided market of MODEL.md section 10 as LP columns.
 
 A site whose capacity is offered in blocks gets one column per block,
-``0 <= q[b] <= capacity[b]`` at the block's price ($/Mtok per reference
-token), and its compute row becomes::
+``0 <= q[b] <= capacity[b]``, and its compute row becomes::
 
-    sum_w a[w] x[routes ending at the site]  -  sum_b q[b]  <=  0
+    sum_w a[w] x[routes ending at the site]  -  sum_b q[b]  =  0
 
-so the row's dual -- reported as the site's ``scarcity`` -- is its
-*marginal offer price*, and its routes carry no processing cost (the blocks
-do).  Nothing else changes: the pricing oracle reads processing cost 0 and
-the row's dual there, and prices split as before, the "scarcity" part
-being what the site's last accepted block costs.
+Its routes keep a processing cost: the price of its cheapest block
+(``floor``, $/Mtok per reference token, times a[w]), and each block costs
+its *premium* over that floor.  The objective is the same as pricing every
+block at its own price (every token processed there uses exactly as much
+of the blocks), but the route costs stay of the size of the prices they
+are compared with -- as with ``capacity`` + ``cost``, which is exactly an
+offer of one block, column for column.  With processing cost 0 and the
+whole price in the row's dual, a route's reduced cost would be the
+difference of two numbers each much larger than its cost, and the checks
+that compare them to the cost would see round-off as a violation (Kdl with
+offers did).  The row's dual -- reported as the site's ``scarcity`` -- is
+then how far up its curve the site is dispatched: its marginal offer price
+is ``floor + scarcity``.  The pricing oracle and the price decomposition
+need nothing new.  The row is an equality -- the blocks sold are the
+compute used, not more -- because the cheapest block's premium is zero: as
+an inequality it could be "sold" beyond its use whenever the site is not
+scarce.  Its dual may then be negative where the site is unused, and any
+value up to zero is valid there; netprice reports zero, as it does for
+every capacity row.
 
 A bid block at (node, workload) is a column ``0 <= z[b] <= tokens_per_s[b]``
 at cost ``-price[b]`` entering the demand row with -1::
@@ -77,6 +90,16 @@ class Blocks:
         np.add.at(total, (self.node, self.workload), self.quantity)
         return total
 
+    def floor(self, n_nodes) -> np.ndarray:
+        """(N,) each node's cheapest block price (nan where it has none)."""
+        floor = np.full(n_nodes, np.inf)
+        np.minimum.at(floor, self.node, self.price)
+        return np.where(np.isfinite(floor), floor, np.nan)
+
+    def premium(self, n_nodes) -> np.ndarray:
+        """(K,) each block's price above its node's cheapest."""
+        return self.price - self.floor(n_nodes)[self.node]
+
     def same_as(self, other) -> bool:
         """Whether ``other`` holds the same blocks (None: no blocks)."""
         if other is None:
@@ -117,7 +140,7 @@ def compile_curves(G, workloads) -> tuple[Blocks | None, Blocks | None]:
 
 
 class OfferSupply(ColumnBlock):
-    """q[b]: reference tokens/s sold from offer block b, at its price, up to its capacity.
+    """q[b]: reference tokens/s sold from offer block b, at its premium, up to its capacity.
 
     Enters its site's compute row with -1.  A site whose blocks total zero
     has no compute row (it serves nothing): its columns are bounded at zero
@@ -132,8 +155,8 @@ class OfferSupply(ColumnBlock):
 
     def finish(self, builder, data):
         offers = data.offers
-        ids = builder.add_columns(self, OFFER, -1, offers.price, node=offers.node,
-                                  upper=offers.quantity)
+        ids = builder.add_columns(self, OFFER, -1, offers.premium(data.n_nodes),
+                                  node=offers.node, upper=offers.quantity)
         rows = self.compute.row_of_node[offers.node]
         placed = rows >= 0
         builder.add_entries(rows[placed], ids[placed], -1.0)
