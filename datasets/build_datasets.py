@@ -347,15 +347,18 @@ US5_MARKET_FIXED_SHARE = 0.6
 #: workload, dearest first.  The top block is willingness to pay at
 #: serverless API list prices for 70B-class models (2024-25: ~$0.6-0.9 per
 #: million output tokens; RECALLED, NOT DOWNLOADED); the middle one at
-#: discount-tier prices; the elastic tail (10 %) sits near the marginal
-#: site's cost, so where links congest it is turned away.  Code is priced
-#: at its compute intensity (1.3x chat), image at 1.5x; batch at the ~50 %
-#: discount batch APIs give, its tail just above Seattle's cost.
+#: discount-tier prices.  TUNED: the elastic tail (10 %) of chat, code and
+#: image sits between Seattle's local price and the other metros' (0.209
+#: $/Mtok for chat: Seattle clears at ~0.208, the others at 0.209-0.211),
+#: so it is served where cheap compute is at hand and turned away where it
+#: would have to be brought in.  Code is priced at its compute intensity
+#: (1.3x chat), image at 1.5x; batch at the ~50 % discount batch APIs
+#: give, its middle block at the marginal batch price (so partly taken).
 US5_MARKET_BIDS = {
-    "chat": ((0.15, 0.80), (0.15, 0.35), (0.10, 0.20)),
-    "code": ((0.15, 1.00), (0.15, 0.45), (0.10, 0.26)),
+    "chat": ((0.15, 0.80), (0.15, 0.35), (0.10, 0.209)),
+    "code": ((0.15, 1.00), (0.15, 0.45), (0.10, 0.2717)),
     "batch": ((0.15, 0.40), (0.15, 0.25), (0.10, 0.21)),
-    "image": ((0.15, 1.20), (0.15, 0.50), (0.10, 0.29)),
+    "image": ((0.15, 1.20), (0.15, 0.50), (0.10, 0.3135)),
 }
 
 #: Sellers (node attribute ``owner``) and regions (``region``): the two

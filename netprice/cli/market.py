@@ -96,7 +96,9 @@ def _print(file, res, screen, uniform, written):
     out.print(rich_table(figures, f"netprice market: {file} ({res.mode}, {res.answer})"))
     out.print("welfare = consumer surplus + producer surplus + compute rents + congestion "
               "rents; fixed demand states no value, so what it pays counts against consumers")
-    out.print(rich_table(res.surplus, "Surplus by node ($/h)"))
+    out.print(rich_table(res.surplus[["bid_value", "fixed_payments", "consumer_surplus",
+                                      "producer_surplus", "compute_rent"]],
+                         "Surplus by node ($/h; all columns in surplus.csv)"))
     pivotal = screen[screen["pivotal"]]
     out.print(rich_table(pivotal[["load", "deliverable_without", "rsi"]] if len(pivotal)
                          else screen[["load", "deliverable_without", "rsi"]],
