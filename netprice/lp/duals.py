@@ -324,14 +324,19 @@ def _shed_at_voll(data, lp, x, out):
     # All shed (voll below any route), or nothing to serve with: the row's
     # dual is the service value (or above every other), not the price.
     out.own_dual = ~np.isfinite(service) | (at_voll & (voll < service))
-    for n, w in zip(*np.nonzero(at_voll)):
-        out.path[n][w] = ()
-    out.price[at_voll] = voll[at_voll]
-    out.site[at_voll] = -1
-    out.route_latency_ms[at_voll] = np.nan
-    out.parts[at_voll] = 0.0
-    out.parts[at_voll, PARTS.index("unserved")] = voll[at_voll]
+    _priced_by_demand(out, at_voll, voll)
     out.price[~np.isfinite(out.price)] = np.nan
+
+
+def _priced_by_demand(out, rows, value):
+    """Give ``rows`` the price ``value`` of the demand left out: no route, all of it ``unserved``."""
+    for n, w in zip(*np.nonzero(rows)):
+        out.path[n][w] = ()
+    out.price[rows] = value[rows]
+    out.site[rows] = -1
+    out.route_latency_ms[rows] = np.nan
+    out.parts[rows] = 0.0
+    out.parts[rows, PARTS.index("unserved")] = value[rows]
 
 
 def demand_side_value(data) -> np.ndarray:
@@ -371,11 +376,5 @@ def _priced_by_bids(data, lp, x, out):
     value = demand_side_value(data)
     idle = bidding & (arrived <= 1e-9 * np.maximum(1.0, size)) & np.isfinite(value)
     by_bids = idle & ((value < out.service) | (out.site < 0))
-    for n, w in zip(*np.nonzero(by_bids)):
-        out.path[n][w] = ()
-    out.price[by_bids] = value[by_bids]
-    out.site[by_bids] = -1
-    out.route_latency_ms[by_bids] = np.nan
-    out.parts[by_bids] = 0.0
-    out.parts[by_bids, PARTS.index("unserved")] = value[by_bids]
+    _priced_by_demand(out, by_bids, value)
     out.own_dual = out.own_dual | by_bids
