@@ -30,9 +30,12 @@ from itertools import chain
 import numpy as np
 
 from ..schema import PRICE_PARTS as PARTS
-from .blocks import UNSERVED, admissible_routes
+from .blocks import ROUTE, UNSERVED, admissible_routes
 from .paths import cheapest_to_targets
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK
+
+#: Flow below this share of the largest is round-off, not service.
+FLOW_EPSILON = 1e-9
 
 __all__ = ["Prices", "compute_prices", "prices_from_duals", "capacity_duals",
            "congestion_per_mtok", "price_parts", "PARTS"]
@@ -81,6 +84,18 @@ class Prices:
     own_dual: np.ndarray = None
     layer_values: dict = None
 
+    def copy(self) -> "Prices":
+        """An independent copy (arrays copied; paths are tuples, shared safely)."""
+        def dup(value):
+            if isinstance(value, np.ndarray):
+                return value.copy()
+            if isinstance(value, dict):
+                return {k: dup(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [list(row) for row in value]
+            return value
+        return Prices(**{f: dup(getattr(self, f)) for f in self.__dataclass_fields__})
+
     def demand_duals(self) -> np.ndarray:
         """(N, W) the demand rows' duals these prices stand for, $/Mtok (what verify() checks)."""
         return np.where(self.own_dual, self.balance, self.price)
@@ -109,11 +124,40 @@ def _route_prices(data, routes, w, site_cost, arc_cost, out):
         out.route_latency_ms[o, w] = routes.latency_ms[r]
 
 
-def _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out):
-    """Every latency-limited workload priced over every admissible route (exact formulation)."""
-    found = oracle.values(scarcity, rent)
+def _flowing_route_prices(data, routes, lp, x, site_cost, arc_cost, out):
+    """Demand that is served: priced by the cheapest route column carrying it.
+
+    At an optimum every route column with flow has a zero reduced cost, so
+    its full cost is the demand row's dual; the certificate (no admissible
+    route is cheaper) is checked separately.  Returns the (N, W) pairs priced.
+    """
+    done = np.zeros(out.price.shape, dtype=bool)
+    if x is None:
+        return done
+    cols = np.flatnonzero((lp.col_kind == ROUTE) & (x > FLOW_EPSILON * max(1.0, x.max(initial=0))))
+    for w in np.unique(lp.col_workload[cols]).tolist():
+        mine = cols[lp.col_workload[cols] == w]
+        R = lp.col_route[mine]
+        full = site_cost[routes.site[R], w] + routes.rows(R) @ arc_cost[:, w]
+        origin = routes.origin[R]
+        order = np.lexsort((routes.latency_ms[R], full, origin))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = origin[order][1:] != origin[order][:-1]
+        for k in order[first].tolist():
+            o, r = int(origin[k]), int(R[k])
+            out.price[o, w] = full[k]
+            out.site[o, w] = routes.site[r]
+            out.path[o][w] = tuple(routes.arcs_of(r))
+            out.route_latency_ms[o, w] = routes.latency_ms[r]
+            done[o, w] = True
+    return done
+
+
+def _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out, need):
+    """The ``need`` pairs priced over every admissible route (exact formulation)."""
+    found = oracle.values(scarcity, rent, origins=need[:, oracle.workloads])
     for w in oracle.workloads.tolist():
-        reached = np.flatnonzero(np.isfinite(found.value[:, w]))
+        reached = np.flatnonzero(np.isfinite(found.value[:, w]) & need[:, w])
         if not len(reached):
             continue
         paths = [found.path[(int(n), w)] for n in reached]
@@ -281,7 +325,10 @@ def prices_from_duals(data, routes, lp, scarcity, rent, x=None, oracle=None) -> 
         layer_values={},
     )
     if oracle is not None:
-        _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out)
+        # Served demand is priced by the routes that serve it; the rest --
+        # nodes without demand, demand shed -- over every admissible route.
+        served = _flowing_route_prices(data, routes, lp, x, site_cost, arc_cost, out)
+        _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out, ~served)
     for w in range(W):
         if w in lp.layers:
             _layered_prices(data, lp.layers[w], w, site_cost, arc_cost, out)
