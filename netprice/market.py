@@ -144,7 +144,7 @@ class Market:
         # that clear_market's total includes validation, routes and building.
         start = self._started if self._started is not None else time.perf_counter()
         self._started = None
-        if self.formulation.exact:
+        if self.formulation.exact and not self.formulation.complete:
             # Column generation needs a solver that keeps its model between
             # solves: the same one the re-solves start from.
             return self._base_result(start)

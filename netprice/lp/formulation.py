@@ -147,6 +147,9 @@ def formulate(data, formulation="exact", quantum_ms=None,
     if formulation not in FORMULATIONS:
         raise ValueError(f"formulation must be 'exact', 'route' or 'layered', got {formulation!r}")
     if formulation in ("exact", "auto"):
+        if not np.isfinite(data.latency_limit_ms).any():
+            # Arc flows only: the transport model is the exact market already.
+            return Formulation("exact", enumerate_routes(data, workloads=[]), complete=True)
         oracle = PricingOracle(data)
         return Formulation("exact", seed_routes(data, oracle), oracle=oracle)
     if formulation == "route":
