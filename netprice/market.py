@@ -283,6 +283,10 @@ class Market:
         return self._base
 
     def _resolve_graph(self, H):
+        try:
+            self._base_result()      # the basis (and route list) every change starts from
+        except InfeasibleMarket:
+            pass                     # a change may still clear
         start = time.perf_counter()
         if self.options["validate"]:
             _validate(H)
