@@ -229,18 +229,19 @@ class Market:
         return ids
 
     # -- internals ---------------------------------------------------------------------------
-    def _append_routes(self, lp, routes, new_routes, workload=None, solver=None):
-        """Route columns for ``new_routes`` (of ``workload`` only, when given) added to ``lp``."""
-        offset = len(routes)
+    def _append_routes(self, lp, routes, new_routes, solver=None):
+        """Columns for ``new_routes`` added to ``lp``: one per workload each route suits.
+
+        The columns go to ``solver`` when given, else to this market's LP and
+        its open session.
+        """
         every = routes.extend(new_routes)
+        among = np.arange(len(routes), len(every))
         block = lp.blocks["route"]
-        workloads = range(self.data.n_workloads) if workload is None else np.unique(workload)
 
         def add(builder):
-            for w in workloads:
-                among = offset + (np.arange(len(new_routes)) if workload is None
-                                  else np.flatnonzero(workload == w))
-                block.add(builder, self.data, int(w), routes=every, among=among)
+            for w in range(self.data.n_workloads):
+                block.add(builder, self.data, w, routes=every, among=among)
 
         extended, ids = append_columns(lp, self.data, add)
         if solver is not None:
