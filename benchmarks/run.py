@@ -568,10 +568,10 @@ def parse_args(argv=None):
     p.add_argument("--runs", type=int, default=3, help="measurements per cell (median; >= 3)")
     p.add_argument("--networks", default=",".join(DEFAULT_NETWORKS),
                    help="comma-separated Topology Zoo names (default: %(default)s)")
-    p.add_argument("--cases", default="1,4,4L",
+    p.add_argument("--cases", default=None,
                    help="comma-separated: 1 (one workload, no latency limit), 4 (four "
                         "workloads, defaults: exact), 4L (four workloads, layered); "
-                        "default %(default)s")
+                        "default 1,4,4L (1,4 with --quick)")
     p.add_argument("--zoo", help="folder of Topology Zoo GraphML files to look in first "
                                  "(default: tests/data/zoo, then $NETPRICE_ZOO or "
                                  "../shared/data/topology-zoo)")
@@ -601,6 +601,8 @@ def parse_args(argv=None):
     if args.quick:
         args.networks, args.runs = "Abilene", 1
     args.networks = [n.strip() for n in args.networks.split(",") if n.strip()]
+    if args.cases is None:
+        args.cases = "1,4" if args.quick else "1,4,4L"
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     if not set(args.cases) <= set(CASES):
         p.error(f"--cases takes some of {', '.join(CASES)}")
