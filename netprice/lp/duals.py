@@ -32,6 +32,7 @@ import numpy as np
 from ..schema import PRICE_PARTS as PARTS
 from .blocks import ROUTE, UNSERVED, admissible_routes
 from .paths import cheapest_to_targets
+from .routes import path_sums
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK
 
 #: Flow below this share of the largest is round-off, not service.
@@ -163,11 +164,11 @@ def _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out, need)
         paths = [found.path[(int(n), w)] for n in reached]
         sites = found.site[reached, w]
         # The value in the decomposition's own arithmetic: site cost, then arcs in path order.
-        out.price[reached, w] = site_cost[sites, w] + _path_sums(paths, arc_cost[:, w])
+        out.price[reached, w] = site_cost[sites, w] + path_sums(paths, arc_cost[:, w])
         out.site[reached, w] = sites
         for n, path in zip(reached.tolist(), paths):
             out.path[n][w] = path
-        out.route_latency_ms[reached, w] = _path_sums(paths, data.latency_ms)
+        out.route_latency_ms[reached, w] = path_sums(paths, data.latency_ms)
 
 
 def _arc_prices(data, w, site_cost, arc_cost, out):
@@ -182,15 +183,7 @@ def _arc_prices(data, w, site_cost, arc_cost, out):
         out.path[n][w] = path
     out.site[reached, w] = paths.target_of(reached, reached_paths)
     out.price[reached, w] = paths.cost[reached]
-    out.route_latency_ms[reached, w] = _path_sums(reached_paths, data.latency_ms)
-
-
-def _path_sums(paths, values):
-    """Sum of ``values`` over the arcs of each path (a list of tuples of arc indexes)."""
-    lengths = np.fromiter(map(len, paths), dtype=np.int64, count=len(paths))
-    flat = np.fromiter(chain.from_iterable(paths), dtype=np.int64, count=int(lengths.sum()))
-    owner = np.repeat(np.arange(len(paths)), lengths)
-    return np.bincount(owner, weights=values[flat], minlength=len(paths))
+    out.route_latency_ms[reached, w] = path_sums(reached_paths, data.latency_ms)
 
 
 def _layered_prices(data, lg, w, site_cost, arc_cost, out):
@@ -244,7 +237,7 @@ def _layered_prices(data, lg, w, site_cost, arc_cost, out):
         out.path[n][w] = path = tuple(path)
         paths.append(path)
     out.price[priced, w] = value[priced, 0]
-    out.route_latency_ms[priced, w] = _path_sums(paths, data.latency_ms)
+    out.route_latency_ms[priced, w] = path_sums(paths, data.latency_ms)
     out.layer_values[w] = value
 
 

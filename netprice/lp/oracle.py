@@ -35,7 +35,7 @@ import numpy as np
 from scipy.sparse import csgraph
 import scipy.sparse as sp
 
-from .routes import LATENCY_SLACK_MS, RouteSet
+from .routes import LATENCY_SLACK_MS, RouteSet, path_sums
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK
 
 __all__ = ["PricingOracle", "CheapestRoutes", "arc_cost_per_byte"]
@@ -301,9 +301,9 @@ class PricingOracle:
         for (o, w), path in best.path.items():
             chosen[(o, path)] = int(best.site[o, w])
         keys = list(chosen)
-        latency = [float(data.latency_ms[list(p)].sum()) if p else 0.0 for _, p in keys]
-        return RouteSet.from_paths([o for o, _ in keys], [chosen[k] for k in keys],
-                                   [p for _, p in keys], latency, data.n_arcs)
+        paths = [p for _, p in keys]
+        return RouteSet.from_paths([o for o, _ in keys], [chosen[k] for k in keys], paths,
+                                   path_sums(paths, data.latency_ms), data.n_arcs)
 
     def _row_latency(self, k, pred_row):
         """:meth:`_tree_latency` of one site's tree."""
@@ -342,6 +342,10 @@ class PricingOracle:
     def _tree_paths(self, pred_row, origins):
         """Arc paths of ``origins`` to a site along one Dijkstra tree (shared suffixes memoised)."""
         pred = pred_row.tolist()
+        reached = np.flatnonzero(pred_row >= 0)
+        first = np.full(len(pred), -1, dtype=np.int64)
+        first[reached] = self._arc_of(reached, pred_row[reached])
+        first = first.tolist()
         done = {}
         out = []
         for o in origins:
@@ -352,10 +356,8 @@ class PricingOracle:
                     break
                 chain.append(n)
                 n = pred[n]
-            if chain:
-                arcs = self._arc_of(np.asarray(chain), np.asarray([pred[m] for m in chain]))
-                for m, e in zip(reversed(chain), reversed(arcs.tolist())):
-                    done[m] = (e,) + done[pred[m]]
+            for m in reversed(chain):
+                done[m] = (first[m],) + done[pred[m]]
             out.append(done[o])
         return out
 
@@ -469,8 +471,8 @@ class PricingOracle:
             workloads.append(int(W[j]))
             sites.append(int(self.sites[best_site[o, j]]))
             route_paths.append(paths[(int(o), int(j))])
-        latency = [float(data.latency_ms[list(p)].sum()) if p else 0.0 for p in route_paths]
-        routes = RouteSet.from_paths(origins, sites, route_paths, latency, data.n_arcs)
+        routes = RouteSet.from_paths(origins, sites, route_paths,
+                                     path_sums(route_paths, data.latency_ms), data.n_arcs)
         full = np.zeros((N, data.n_workloads))
         full[:, W] = np.minimum(reduced, 0.0)
         return routes, np.asarray(workloads, dtype=np.int64), full
