@@ -78,14 +78,17 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_NETWORKS = ("Abilene", "Geant2012", "Tw", "Ion", "Cogentco", "Kdl")
 #: The single workload of case 1: batch summarisation, no latency limit.
 SINGLE_WORKLOAD = "batch"
-#: Settings of case 1: netprice's defaults.
-CASE1 = {"formulation": "auto", "solver": "glop"}
-#: Settings of case 4: the defaults but a 0.125 ms quantum, which clears Kdl
-#: well within 30 s on a 2-core machine (README: "Clearing at scale");
-#: "auto" enumerates routes up to 40 nodes (or when they are few) and layers
-#: above.  The default quantum (1/200 of the tightest limit: 0.025 ms on
-#: Kdl) makes Kdl's LP 4.5x larger and its clear about 3 minutes.
-CASE4 = {"formulation": "auto", "solver": "glop", "quantum_ms": 0.125}
+#: Settings of each case: "1" one workload without a latency limit (netprice's
+#: defaults); "4" the four synthesised workloads with netprice's defaults (the
+#: exact formulation: column generation, certified); "4L" the same market with
+#: the latency-layered approximation at its default quantum (0.1 ms on Kdl,
+#: 105k columns), the default before exact prices.
+CASES = {
+    "1": {"solver": "glop"},
+    "4": {"solver": "glop"},
+    "4L": {"formulation": "layered", "solver": "glop"},
+}
+CASE1, CASE4 = CASES["1"], CASES["4"]
 RESULT_TAG = "BENCH-RESULT "
 #: A clear faster than this is repeated in its process (up to MAX_REPEATS
 #: times or REPEAT_BUDGET_SECONDS) and the median taken.
@@ -158,7 +161,8 @@ def _worker_netprice(G, settings, quick=False):
     for name, phase in (("_validate", "validate"), ("compile_market", "compile"),
                         *((step, "compile") for step in steps),
                         ("build_lp", "build"), ("unroutable_demand", "build"),
-                        ("solve_lp", "solve"), ("compute_prices", "prices")):
+                        ("solve_lp", "solve"), ("generate", "solve"),
+                        ("compute_prices", "prices")):
         if hasattr(market, name):
             setattr(market, name, timed(phase, getattr(market, name)))
         else:
@@ -199,6 +203,8 @@ def _worker_netprice(G, settings, quick=False):
         "formulation": stats["formulation"], "quantum_ms": stats["quantum_ms"],
         "layers": stats["layers"], "routes": stats["routes"],
         "objective": res.objective,
+        "exact": stats.get("exact"), "gap_bound": stats.get("gap_bound"),
+        "passes": stats.get("pricing_passes"), "generated": stats.get("columns_generated"),
         "peak_mib": _peak_mib(), "baseline_mib": baseline, "load": load,
         "missing_steps": missing, "netprice_file": npx.__file__,
     }
@@ -305,8 +311,8 @@ def measure(args):
                 graph_file = Path(tmp) / f"{name}-{case}.pickle"
                 with open(graph_file, "wb") as f:
                     pickle.dump(G, f, protocol=pickle.HIGHEST_PROTOCOL)
-                settings = dict(CASE1 if case == "1" else CASE4)
-                settings.update(args.case1 if case == "1" else args.case4)
+                settings = dict(CASES[case])
+                settings.update({"1": args.case1, "4": args.case4, "4L": args.case4l}[case])
                 row = {"network": name, "nodes": G.number_of_nodes(), "arcs": G.number_of_edges(),
                        "case": case, "settings": settings, "netprice": [], "pypsa": [],
                        "against": []}
@@ -346,6 +352,8 @@ def summarise(row):
         "rows": first["rows"], "columns": first["columns"], "nonzeros": first["nonzeros"],
         "formulation": first["formulation"], "quantum_ms": first["quantum_ms"],
         "objective": first["objective"], **med, "phases": phases,
+        "exact": first.get("exact"), "gap_bound": first.get("gap_bound"),
+        "passes": first.get("passes"), "generated": first.get("generated"),
         "overhead": _median(overheads), "overhead_share": _median(shares),
     })
     if row["pypsa"]:
@@ -390,6 +398,7 @@ def slopes(rows):
 
 COLUMNS = [
     ("network", "network"), ("N", "nodes"), ("E", "arcs"), ("case", "case"), ("form", "form"),
+    ("answer", "answer"), ("passes", "passes"), ("generated", "generated"),
     ("rows", "rows"), ("cols", "columns"), ("nnz", "nonzeros"),
     ("validate", "validate"), ("compile", "compile"), ("build", "build"),
     ("solve", "solve"), ("(solver)", "solver"), ("prices+verify", "prices"),
@@ -417,9 +426,17 @@ def _cells(row):
     elif form == "layered" and row["quantum_ms"] is not None:
         form = f"layered {row['quantum_ms']:g}"
     ph = row["phases"]
+    if row.get("exact") is None:
+        answer = ""                      # a checkout from before exact prices
+    elif row["exact"]:
+        answer = "exact"
+    else:
+        answer = f"<= +{100 * row['gap_bound']:.2g} %"
     return {
         "network": row["network"], "nodes": str(row["nodes"]), "arcs": str(row["arcs"]),
-        "case": row["case"], "form": form,
+        "case": row["case"], "form": form, "answer": answer,
+        "passes": "" if row.get("passes") is None else str(row["passes"]),
+        "generated": "" if row.get("generated") is None else f"{row['generated']:,}",
         "rows": f"{row['rows']:,}", "columns": f"{row['columns']:,}",
         "nonzeros": f"{row['nonzeros']:,}",
         "validate": sec(ph["validate"]), "compile": sec(ph["compile"]), "build": sec(ph["build"]),
@@ -469,11 +486,16 @@ def render(rows, args, loads):
     title = (f"netprice clearing at scale -- medians of {args.runs} run(s); times in ms; "
              f"load average {loads[0]:.2f} at start, {loads[1]:.2f} at end, "
              f"{os.cpu_count()} CPUs")
-    _print_table(title, headers, body, args, left=5)
+    _print_table(title, headers, body, args, left=6)
     print("case 1: one workload, no latency limit (transport market; arc flows), "
           f"settings { {**CASE1, **args.case1} }")
     print(f"case 4: the four synthesised workloads, two with latency limits, settings "
-          f"{ {**CASE4, **args.case4} }")
+          f"{ {**CASE4, **args.case4} } (netprice's default: exact by column generation)")
+    print(f"case 4L: the same market in the layered approximation, settings "
+          f"{ {**CASES['4L'], **args.case4l} }")
+    print("answer = exact (certified) or at most x % above the exact cost; passes = pricing "
+          "passes of column generation, the last one the certificate; generated = columns "
+          "it added to the seed")
     print("validate; compile = compile_market + routes or layers; build = build_lp + the "
           "no-route check; solve = solve_lp, of which (solver) is the solver's own run time;")
     print("prices+verify = compute_prices, verify and the rest of clear_market; tables = "
@@ -546,7 +568,10 @@ def parse_args(argv=None):
     p.add_argument("--runs", type=int, default=3, help="measurements per cell (median; >= 3)")
     p.add_argument("--networks", default=",".join(DEFAULT_NETWORKS),
                    help="comma-separated Topology Zoo names (default: %(default)s)")
-    p.add_argument("--cases", default="1,4", help="'1', '4' or '1,4' (default)")
+    p.add_argument("--cases", default=None,
+                   help="comma-separated: 1 (one workload, no latency limit), 4 (four "
+                        "workloads, defaults: exact), 4L (four workloads, layered); "
+                        "default 1,4,4L (1,4 with --quick)")
     p.add_argument("--zoo", help="folder of Topology Zoo GraphML files to look in first "
                                  "(default: tests/data/zoo, then $NETPRICE_ZOO or "
                                  "../shared/data/topology-zoo)")
@@ -556,9 +581,9 @@ def parse_args(argv=None):
     p.add_argument("--no-pypsa", dest="pypsa", action="store_false", help="skip PyPSA")
     p.add_argument("--solver1", help="solver of case 1 (default %s)" % CASE1["solver"])
     p.add_argument("--solver4", help="solver of case 4 (default %s)" % CASE4["solver"])
-    p.add_argument("--quantum-ms", help="quantum of case 4 in ms, or 'default' for "
-                   "clear_market's own choice (default %s)" % CASE4["quantum_ms"])
-    p.add_argument("--formulation4", help="formulation of case 4 (default auto)")
+    p.add_argument("--quantum-ms", help="quantum of the layered case in ms (default: "
+                   "clear_market's own choice)")
+    p.add_argument("--formulation4", help="formulation of case 4 (default: netprice's)")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per measurement")
     p.add_argument("--against", type=checkout, metavar="PATH",
                    help="also measure the checkout at PATH (PYTHONPATH=PATH), interleaved with "
@@ -576,17 +601,20 @@ def parse_args(argv=None):
     if args.quick:
         args.networks, args.runs = "Abilene", 1
     args.networks = [n.strip() for n in args.networks.split(",") if n.strip()]
+    if args.cases is None:
+        args.cases = "1,4" if args.quick else "1,4,4L"
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
-    if not set(args.cases) <= {"1", "4"}:
-        p.error("--cases takes 1, 4 or 1,4")
+    if not set(args.cases) <= set(CASES):
+        p.error(f"--cases takes some of {', '.join(CASES)}")
     args.case1 = {"solver": args.solver1} if args.solver1 else {}
     quantum = args.quantum_ms
     if quantum is not None:
         quantum = None if quantum == "default" else float(quantum)
     args.case4 = {k: v for k, v in (("solver", args.solver4), ("formulation", args.formulation4))
                   if v is not None}
+    args.case4l = {"solver": args.solver4} if args.solver4 else {}
     if args.quantum_ms is not None:
-        args.case4["quantum_ms"] = quantum
+        args.case4l["quantum_ms"] = quantum
     if args.pypsa and importlib.util.find_spec("pypsa") is None:
         print("pypsa is not installed: PyPSA columns left empty", file=sys.stderr)
         args.pypsa = False

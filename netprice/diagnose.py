@@ -21,7 +21,7 @@ from .lp.blocks import UNSERVED
 from .lp.build import build_lp
 from .lp.colgen import generate
 from .lp.oracle import PricingOracle
-from .lp.paths import cheapest_to_targets
+from .lp.paths import cheapest_to_targets, reaches
 from .lp.solve import IncrementalSolver, solve_lp
 
 __all__ = ["Diagnosis", "unroutable_demand", "elastic_diagnosis", "elastic_market", "aggregates"]
@@ -137,9 +137,9 @@ def _no_route_pairs(data, lp=None, oracle=None):
         sites = np.flatnonzero(data.can_serve[:, w])
         key = sites.tobytes()
         if key not in reach:   # workloads served by the same sites share one search
-            reach[key] = np.isfinite(cheapest_to_targets(
-                data.arc_tail, data.arc_head, np.zeros(data.n_arcs), sites,
-                np.zeros(len(sites)), data.n_nodes).cost)
+            usable = data.arc_tail != data.arc_head      # a removed arc is a self-loop
+            reach[key] = reaches(data.arc_tail[usable], data.arc_head[usable], sites,
+                                 data.n_nodes)
         missing[:, w] = need[:, w] & ~reach[key]
     # Demand with a value of lost load can always be shed: that is an answer.
     return missing & ~np.isfinite(data.voll)[None, :]

@@ -29,7 +29,7 @@ from .lp.colgen import generate, lower_bound, reduced_cost_tolerance, route_colu
 from .lp.cycles import cancel_circulations
 from .lp.data import compile_market
 from .lp.duals import compute_prices
-from .lp.formulation import formulate
+from .lp.formulation import complete_routes, formulate
 from .lp.oracle import PricingOracle
 from .lp.routes import DEFAULT_MAX_ROUTES_PER_PAIR
 from .lp.solve import GlopSession, IncrementalSolver, solve_lp
@@ -120,6 +120,7 @@ class Market:
         self._basis = None
         self._base = None
         self._known = None      # (origin, workload, arcs) of the LP's route columns
+        self._tried_listing = False
         self._local = threading.local()
 
     @property
@@ -143,7 +144,7 @@ class Market:
         # that clear_market's total includes validation, routes and building.
         start = self._started if self._started is not None else time.perf_counter()
         self._started = None
-        if self.formulation.exact:
+        if self.formulation.exact and not self.formulation.complete:
             # Column generation needs a solver that keeps its model between
             # solves: the same one the re-solves start from.
             return self._base_result(start)
@@ -228,18 +229,19 @@ class Market:
         return ids
 
     # -- internals ---------------------------------------------------------------------------
-    def _append_routes(self, lp, routes, new_routes, workload=None, solver=None):
-        """Route columns for ``new_routes`` (of ``workload`` only, when given) added to ``lp``."""
-        offset = len(routes)
+    def _append_routes(self, lp, routes, new_routes, solver=None):
+        """Columns for ``new_routes`` added to ``lp``: one per workload each route suits.
+
+        The columns go to ``solver`` when given, else to this market's LP and
+        its open session.
+        """
         every = routes.extend(new_routes)
+        among = np.arange(len(routes), len(every))
         block = lp.blocks["route"]
-        workloads = range(self.data.n_workloads) if workload is None else np.unique(workload)
 
         def add(builder):
-            for w in workloads:
-                among = offset + (np.arange(len(new_routes)) if workload is None
-                                  else np.flatnonzero(workload == w))
-                block.add(builder, self.data, int(w), routes=every, among=among)
+            for w in range(self.data.n_workloads):
+                block.add(builder, self.data, w, routes=every, among=among)
 
         extended, ids = append_columns(lp, self.data, add)
         if solver is not None:
@@ -251,10 +253,28 @@ class Market:
                 session.add_columns(extended, ids)
         return every, ids
 
+    def _list_routes_for_resolves(self):
+        """Switch an exact market to its complete route list when that is small.
+
+        Re-solves then need no route generated and no certificate pass: the
+        LP holds every admissible route, and a change that removes links or
+        closes sites keeps that true.
+        """
+        if not self.formulation.exact or self.formulation.complete or self._tried_listing:
+            return
+        self._tried_listing = True
+        routes = complete_routes(self.data, self.options["max_routes_per_pair"])
+        if routes is not None:
+            self.formulation = dataclasses.replace(self.formulation, routes=routes, complete=True)
+            self.lp = build_lp(self.data, routes)
+            self._known = None
+
     def _base_result(self, start=None):
         if isinstance(self._base, InfeasibleMarket):
             raise self._base
         if self._base is None:
+            if start is None:      # re-solves ahead: list the routes if they are few
+                self._list_routes_for_resolves()
             start = time.perf_counter() if start is None else start
             try:
                 self._base = self._solve_change(self.G, None, start, base=True)
@@ -264,6 +284,10 @@ class Market:
         return self._base
 
     def _resolve_graph(self, H):
+        try:
+            self._base_result()      # the basis (and route list) every change starts from
+        except InfeasibleMarket:
+            pass                     # a change may still clear
         start = time.perf_counter()
         if self.options["validate"]:
             _validate(H)
@@ -291,7 +315,7 @@ class Market:
 
     def _solve_change(self, H, change, start, *, base=False):
         """Solve the LP for ``change`` (None: the base) warm; price, verify, wrap."""
-        if self.formulation.exact:
+        if self.formulation.exact and not self.formulation.complete:
             return self._solve_exact(change, start, base=base)
         lp, opts = self.lp, self.options
         data = self.data if change is None else change.data
@@ -446,7 +470,7 @@ class Market:
         if generation is not None:
             stats.update(_exactness(objective, lower_bound(data, objective,
                                                            generation.min_reduced),
-                                    generation.certified))
+                                    generation.certified, "column generation certificate"))
         else:
             stats.update(self._distance_from_exact(data, prices, objective))
         result = MarketResult(data, routes, lp, solution, prices, stats,
@@ -459,8 +483,9 @@ class Market:
 
     def _distance_from_exact(self, data, prices, objective):
         """How far an approximate formulation's cost can be above the exact market's (§8)."""
-        if not np.isfinite(data.latency_limit_ms).any():
-            return _exactness(objective, objective, True)
+        if self.formulation.complete or not np.isfinite(data.latency_limit_ms).any():
+            # Every admissible route is a column: the LP is the exact market.
+            return _exactness(objective, objective, True, "every admissible route listed")
         oracle = self._oracle(data)
         need = data.arrivals() > 0
         found = oracle.values(prices.scarcity, prices.rent, origins=need[:, oracle.workloads])
@@ -471,7 +496,8 @@ class Market:
         reduced[:, W] = np.where(need[:, W] & np.isfinite(gap), np.minimum(gap, 0.0), 0.0)
         tol = reduced_cost_tolerance(prices.balance, self.lp.scaling.cost_unit)
         certified = not (reduced < -tol).any()
-        return _exactness(objective, lower_bound(data, objective, reduced), certified)
+        return _exactness(objective, lower_bound(data, objective, reduced), certified,
+                          "pricing oracle: no admissible route cheaper")
 
     # -- pickling: a solver session lives in one process and thread ----------------------------
     def __getstate__(self):
@@ -486,12 +512,13 @@ class Market:
         self._local = threading.local()
 
 
-def _exactness(objective, bound, certified) -> dict:
-    """``exact``, ``gap_bound`` (relative) and ``lower_bound_per_h`` for the stats."""
+def _exactness(objective, bound, certified, how) -> dict:
+    """``exact``, ``exact_by``, ``gap_bound`` (relative) and ``lower_bound_per_h`` for the stats."""
     if certified:
-        return {"exact": True, "gap_bound": 0.0, "lower_bound_per_h": objective}
+        return {"exact": True, "exact_by": how, "gap_bound": 0.0, "lower_bound_per_h": objective}
     gap = (objective - bound) / abs(objective) if objective else float(objective > bound)
-    return {"exact": False, "gap_bound": max(0.0, float(gap)), "lower_bound_per_h": bound}
+    return {"exact": False, "exact_by": None, "gap_bound": max(0.0, float(gap)),
+            "lower_bound_per_h": bound}
 
 
 def _generation_stats(generation) -> dict:

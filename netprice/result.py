@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from functools import cached_property
 
 import numpy as np
@@ -53,7 +52,7 @@ class MarketResult:
         self._data = data
         self._oracle = oracle
         # What verify() compares the reported prices with: an untouched copy.
-        self._reference = copy.deepcopy(prices)
+        self._reference = prices.copy()
         self._routes = routes
         self._lp = lp
         self._x = solution.x

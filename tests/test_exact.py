@@ -286,8 +286,8 @@ def test_prices_equal_the_reference_duals_where_those_are_unique():
     assert compared > 100
 
 
-def test_the_oracle_finds_a_route_withheld_from_the_start():
-    """The cheapest route is left out of the seed; column generation must find it."""
+def detour_market():
+    """O's cheap site is two hops away, a dear one next door: 10 vs 50 $/Mtok."""
     G = npx.empty_network({"chat": {"latency_ms": 30.0, "bytes_per_token": 8.0}})
     npx.add_site(G, "O", -100.0, 40.0, demand={"chat": 1e5})
     npx.add_site(G, "M", -99.0, 40.0)
@@ -296,6 +296,12 @@ def test_the_oracle_finds_a_route_withheld_from_the_start():
     npx.add_link(G, "O", "DEAR", bandwidth_gbps=10.0, latency_ms=2.0)
     npx.add_link(G, "O", "M", bandwidth_gbps=10.0, latency_ms=2.5)
     npx.add_link(G, "M", "CHEAP", bandwidth_gbps=10.0, latency_ms=2.5)
+    return G
+
+
+def test_the_oracle_finds_a_route_withheld_from_the_start():
+    """The cheapest route is left out of the seed; column generation must find it."""
+    G = detour_market()
     market = npx.Market(G)
     routes = market.routes
     to_cheap = routes.site == list(G.nodes).index("CHEAP")
@@ -347,14 +353,7 @@ def test_swapped_transport_and_congestion_fail(us5):
 
 def test_a_restricted_route_lp_fails_the_certificate():
     """Prices of an LP missing the cheapest route are valid for it, not for the market."""
-    G = npx.empty_network({"chat": {"latency_ms": 30.0, "bytes_per_token": 8.0}})
-    npx.add_site(G, "O", -100.0, 40.0, demand={"chat": 1e5})
-    npx.add_site(G, "M", -99.0, 40.0)
-    npx.add_site(G, "DEAR", -101.0, 40.0, capacity=1e6, cost=50.0)
-    npx.add_site(G, "CHEAP", -98.0, 40.0, capacity=1e6, cost=10.0)
-    npx.add_link(G, "O", "DEAR", bandwidth_gbps=10.0, latency_ms=2.0)
-    npx.add_link(G, "O", "M", bandwidth_gbps=10.0, latency_ms=2.5)
-    npx.add_link(G, "M", "CHEAP", bandwidth_gbps=10.0, latency_ms=2.5)
+    G = detour_market()
     data = compile_market(G, "transfer")
     routes = enumerate_routes(data)
     direct = routes.subset(routes.site != list(G.nodes).index("CHEAP"))

@@ -39,7 +39,7 @@ __all__ = ["seed_routes", "generate", "route_columns", "Generation", "lower_boun
 #: Pricing passes before column generation gives up (and reports a bound).
 MAX_PASSES = 500
 #: Sites per (origin, workload) whose cheapest routes seed the master.
-SEED_SITES = 3
+SEED_SITES = 4
 #: A reduced cost counts as negative below -RELATIVE_TOLERANCE x max(price, cost unit):
 #: ten times GLOP's dual feasibility tolerance in the LP's scaled units.
 RELATIVE_TOLERANCE = 1e-8

@@ -31,9 +31,13 @@ from itertools import chain
 import numpy as np
 
 from ..schema import PRICE_PARTS as PARTS
-from .blocks import BID, UNSERVED, admissible_routes
+from .blocks import BID, ROUTE, UNSERVED, admissible_routes
 from .paths import cheapest_to_targets
+from .routes import path_sums
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK
+
+#: Flow below this share of the largest is round-off, not service.
+FLOW_EPSILON = 1e-9
 
 __all__ = ["Prices", "compute_prices", "prices_from_duals", "capacity_duals",
            "congestion_per_mtok", "price_parts", "demand_side_value", "PARTS"]
@@ -82,6 +86,18 @@ class Prices:
     own_dual: np.ndarray = None
     layer_values: dict = None
 
+    def copy(self) -> "Prices":
+        """An independent copy (arrays copied; paths are tuples, shared safely)."""
+        def dup(value):
+            if isinstance(value, np.ndarray):
+                return value.copy()
+            if isinstance(value, dict):
+                return {k: dup(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [list(row) for row in value]
+            return value
+        return Prices(**{f: dup(getattr(self, f)) for f in self.__dataclass_fields__})
+
     def demand_duals(self) -> np.ndarray:
         """(N, W) the demand rows' duals these prices stand for, $/Mtok (what verify() checks)."""
         return np.where(self.own_dual, self.balance, self.price)
@@ -110,21 +126,50 @@ def _route_prices(data, routes, w, site_cost, arc_cost, out):
         out.route_latency_ms[o, w] = routes.latency_ms[r]
 
 
-def _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out):
-    """Every latency-limited workload priced over every admissible route (exact formulation)."""
-    found = oracle.values(scarcity, rent)
+def _flowing_route_prices(data, routes, lp, x, site_cost, arc_cost, out):
+    """Demand that is served: priced by the cheapest route column carrying it.
+
+    At an optimum every route column with flow has a zero reduced cost, so
+    its full cost is the demand row's dual; the certificate (no admissible
+    route is cheaper) is checked separately.  Returns the (N, W) pairs priced.
+    """
+    done = np.zeros(out.price.shape, dtype=bool)
+    if x is None:
+        return done
+    cols = np.flatnonzero((lp.col_kind == ROUTE) & (x > FLOW_EPSILON * max(1.0, x.max(initial=0))))
+    for w in np.unique(lp.col_workload[cols]).tolist():
+        mine = cols[lp.col_workload[cols] == w]
+        R = lp.col_route[mine]
+        full = site_cost[routes.site[R], w] + routes.rows(R) @ arc_cost[:, w]
+        origin = routes.origin[R]
+        order = np.lexsort((routes.latency_ms[R], full, origin))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = origin[order][1:] != origin[order][:-1]
+        for k in order[first].tolist():
+            o, r = int(origin[k]), int(R[k])
+            out.price[o, w] = full[k]
+            out.site[o, w] = routes.site[r]
+            out.path[o][w] = tuple(routes.arcs_of(r))
+            out.route_latency_ms[o, w] = routes.latency_ms[r]
+            done[o, w] = True
+    return done
+
+
+def _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out, need):
+    """The ``need`` pairs priced over every admissible route (exact formulation)."""
+    found = oracle.values(scarcity, rent, origins=need[:, oracle.workloads])
     for w in oracle.workloads.tolist():
-        reached = np.flatnonzero(np.isfinite(found.value[:, w]))
+        reached = np.flatnonzero(np.isfinite(found.value[:, w]) & need[:, w])
         if not len(reached):
             continue
         paths = [found.path[(int(n), w)] for n in reached]
         sites = found.site[reached, w]
         # The value in the decomposition's own arithmetic: site cost, then arcs in path order.
-        out.price[reached, w] = site_cost[sites, w] + _path_sums(paths, arc_cost[:, w])
+        out.price[reached, w] = site_cost[sites, w] + path_sums(paths, arc_cost[:, w])
         out.site[reached, w] = sites
         for n, path in zip(reached.tolist(), paths):
             out.path[n][w] = path
-        out.route_latency_ms[reached, w] = _path_sums(paths, data.latency_ms)
+        out.route_latency_ms[reached, w] = path_sums(paths, data.latency_ms)
 
 
 def _arc_prices(data, w, site_cost, arc_cost, out):
@@ -139,15 +184,7 @@ def _arc_prices(data, w, site_cost, arc_cost, out):
         out.path[n][w] = path
     out.site[reached, w] = paths.target_of(reached, reached_paths)
     out.price[reached, w] = paths.cost[reached]
-    out.route_latency_ms[reached, w] = _path_sums(reached_paths, data.latency_ms)
-
-
-def _path_sums(paths, values):
-    """Sum of ``values`` over the arcs of each path (a list of tuples of arc indexes)."""
-    lengths = np.fromiter(map(len, paths), dtype=np.int64, count=len(paths))
-    flat = np.fromiter(chain.from_iterable(paths), dtype=np.int64, count=int(lengths.sum()))
-    owner = np.repeat(np.arange(len(paths)), lengths)
-    return np.bincount(owner, weights=values[flat], minlength=len(paths))
+    out.route_latency_ms[reached, w] = path_sums(reached_paths, data.latency_ms)
 
 
 def _layered_prices(data, lg, w, site_cost, arc_cost, out):
@@ -201,7 +238,7 @@ def _layered_prices(data, lg, w, site_cost, arc_cost, out):
         out.path[n][w] = path = tuple(path)
         paths.append(path)
     out.price[priced, w] = value[priced, 0]
-    out.route_latency_ms[priced, w] = _path_sums(paths, data.latency_ms)
+    out.route_latency_ms[priced, w] = path_sums(paths, data.latency_ms)
     out.layer_values[w] = value
 
 
@@ -282,7 +319,10 @@ def prices_from_duals(data, routes, lp, scarcity, rent, x=None, oracle=None) -> 
         layer_values={},
     )
     if oracle is not None:
-        _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out)
+        # Served demand is priced by the routes that serve it; the rest --
+        # nodes without demand, demand shed -- over every admissible route.
+        served = _flowing_route_prices(data, routes, lp, x, site_cost, arc_cost, out)
+        _oracle_prices(data, oracle, scarcity, rent, site_cost, arc_cost, out, ~served)
     for w in range(W):
         if w in lp.layers:
             _layered_prices(data, lp.layers[w], w, site_cost, arc_cost, out)

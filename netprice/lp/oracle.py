@@ -35,7 +35,7 @@ import numpy as np
 from scipy.sparse import csgraph
 import scipy.sparse as sp
 
-from .routes import LATENCY_SLACK_MS, RouteSet
+from .routes import LATENCY_SLACK_MS, RouteSet, path_sums
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK
 
 __all__ = ["PricingOracle", "CheapestRoutes", "arc_cost_per_byte"]
@@ -107,12 +107,15 @@ class PricingOracle:
         self._graph_indices = data.arc_tail[self._graph_arcs]
         self._cache = {}
         self._trees_cache = {}
+        self._bounds_cache = {}
+        self._searches = {}
         self._latency_to_site = self._dijkstra(data.latency_ms)          # (S, N)
 
     def __getstate__(self):
         # Caches are per-process scratch: workers get the oracle without them.
         state = self.__dict__.copy()
-        state["_cache"], state["_trees_cache"] = {}, {}
+        for cache in ("_cache", "_trees_cache", "_bounds_cache", "_searches"):
+            state[cache] = {}
         return state
 
     def _reversed_adjacency(self):
@@ -237,6 +240,27 @@ class PricingOracle:
         return self._trees_cache[key]
 
     def _compute_trees(self, scarcity, rent, costs):
+        g, bytes_w, site_cost, pred, bound = self._bounds(scarcity, rent, costs)
+        lat = self._tree_latency(pred)                                     # (S, N)
+        in_time = lat[:, :, None] <= self.budget[:, None, :] + LATENCY_SLACK_MS
+        exact = np.where(in_time, bound, np.inf)
+        return g, bytes_w, site_cost, pred, bound, in_time, exact
+
+    def _bounds(self, scarcity, rent, costs=True):
+        """Cheapest paths to every site ignoring latency: ``(g, bytes, site_cost, pred, bound)``.
+
+        Cached for the last duals asked: the last pass of column
+        generation, the prices and the certificate in verify() ask for the
+        same ones.
+        """
+        key = ("bounds", np.asarray(scarcity, dtype=float).tobytes(),
+               np.asarray(rent, dtype=float).tobytes(), costs)
+        if key not in self._bounds_cache:
+            self._bounds_cache.clear()
+            self._bounds_cache[key] = self._compute_bounds(scarcity, rent, costs)
+        return self._bounds_cache[key]
+
+    def _compute_bounds(self, scarcity, rent, costs):
         data, W = self.data, self.workloads
         S = len(self.sites)
         rent = np.asarray(rent, dtype=float)
@@ -248,14 +272,10 @@ class PricingOracle:
             * data.intensity[W][None, :]
         site_cost = np.where(np.isfinite(self.budget), site_cost, np.inf)  # (S, |W|)
         dist, pred = self._dijkstra(g, predecessors=True)                  # (S, N)
-        lat = self._tree_latency(pred)                                     # (S, N)
         bound = site_cost[:, None, :] + dist[:, :, None] * bytes_w[None, None, :]
         admissible = self._latency_to_site[:, :, None] <= self.budget[:, None, :] \
             + LATENCY_SLACK_MS
-        bound = np.where(admissible, bound, np.inf)
-        in_time = lat[:, :, None] <= self.budget[:, None, :] + LATENCY_SLACK_MS
-        exact = np.where(in_time, bound, np.inf)
-        return g, bytes_w, site_cost, pred, bound, in_time, exact
+        return g, bytes_w, site_cost, pred, np.where(admissible, bound, np.inf)
 
     def cheapest_per_site(self, scarcity, rent, *, origins, per_pair) -> RouteSet:
         """Routes of each needed (origin, workload) to its ``per_pair`` cheapest sites, and its best.
@@ -281,25 +301,30 @@ class PricingOracle:
         for (o, w), path in best.path.items():
             chosen[(o, path)] = int(best.site[o, w])
         keys = list(chosen)
-        latency = [float(data.latency_ms[list(p)].sum()) if p else 0.0 for _, p in keys]
-        return RouteSet.from_paths([o for o, _ in keys], [chosen[k] for k in keys],
-                                   [p for _, p in keys], latency, data.n_arcs)
+        paths = [p for _, p in keys]
+        return RouteSet.from_paths([o for o, _ in keys], [chosen[k] for k in keys], paths,
+                                   path_sums(paths, data.latency_ms), data.n_arcs)
 
-    def _tree_latency(self, pred):
+    def _row_latency(self, k, pred_row):
+        """:meth:`_tree_latency` of one site's tree."""
+        return self._tree_latency(pred_row[None, :], sites=self.sites[k:k + 1])[0]
+
+    def _tree_latency(self, pred, sites=None):
         """Latency of each node's cheapest (by cost) path to each site, along the Dijkstra tree.
 
         Pointer doubling: after k rounds every node has summed the arcs to
         its 2^k-th successor, so the work is logarithmic in the depth.
         """
         S, N = pred.shape
+        sites = self.sites if sites is None else sites
         rows = np.arange(S)[:, None]
         reached = pred >= 0
         step = np.where(reached, pred, np.arange(N)[None, :])      # the site points at itself
-        step[rows[:, 0], self.sites] = self.sites
+        step[rows[:, 0], sites] = sites
         lat = np.zeros((S, N))
         lat[reached] = self.data.latency_ms[self._arc_of(np.nonzero(reached)[1], pred[reached])]
         unreached = ~reached
-        unreached[rows[:, 0], self.sites] = False
+        unreached[rows[:, 0], sites] = False
         for _ in range(max(1, int(np.ceil(np.log2(max(N, 2)))) + 1)):
             nxt = step[rows, step]
             if np.array_equal(nxt, step):
@@ -317,6 +342,10 @@ class PricingOracle:
     def _tree_paths(self, pred_row, origins):
         """Arc paths of ``origins`` to a site along one Dijkstra tree (shared suffixes memoised)."""
         pred = pred_row.tolist()
+        reached = np.flatnonzero(pred_row >= 0)
+        first = np.full(len(pred), -1, dtype=np.int64)
+        first[reached] = self._arc_of(reached, pred_row[reached])
+        first = first.tolist()
         done = {}
         out = []
         for o in origins:
@@ -327,10 +356,8 @@ class PricingOracle:
                     break
                 chain.append(n)
                 n = pred[n]
-            if chain:
-                arcs = self._arc_of(np.asarray(chain), np.asarray([pred[m] for m in chain]))
-                for m, e in zip(reversed(chain), reversed(arcs.tolist())):
-                    done[m] = (e,) + done[pred[m]]
+            for m in reversed(chain):
+                done[m] = (first[m],) + done[pred[m]]
             out.append(done[o])
         return out
 
@@ -340,67 +367,48 @@ class PricingOracle:
         Label setting on (cost, latency) from the site back to the origins:
         labels leave the heap cheapest first, and a label is kept at a node
         only if it is faster than every kept label there (all cheaper), so
-        each node keeps its Pareto front.  A label costlier than any needed
-        origin's cap for every workload is pruned.
+        each node keeps its Pareto front.  The search only goes as far in
+        cost as the needed pairs' caps require, and is kept: a later ask
+        under the same rents (the certificate, the prices) resumes it.
         """
-        data = self.data
         N, Wn = open_k.shape
         budget = self.budget[k]
-        max_budget = float(np.max(np.where(open_k.any(axis=0), budget, -np.inf)))
         # Costliest per-byte path still worth extending, over the workloads.
         caps = np.where(open_k, cap, -np.inf).max(axis=0)                   # (|W|,)
         with np.errstate(invalid="ignore"):
             per_byte = (caps - site_cost_k) / bytes_w    # nan: a workload this site cannot serve
         cost_cap = float(np.max(np.where(np.isnan(per_byte), -np.inf, per_byte)))
-        g_list, lat_list = g.tolist(), data.latency_ms.tolist()
-        site = int(self.sites[k])
-        reverse = self._reversed_adjacency()
-        node, cost, late, nxt, arc = [site], [0.0], [0.0], [-1], [-1]
-        front = {}
-        kept = {}
-        heap = [(0.0, 0.0, 0)]
-        slack = LATENCY_SLACK_MS
-        while heap:
-            c, lt, i = heapq.heappop(heap)
-            v = node[i]
-            last = front.get(v)
-            if last is not None and last <= lt:
-                continue
-            front[v] = lt
-            kept.setdefault(v, []).append(i)
-            for u, e, ms in reverse[v]:
-                nl = lt + lat_list[e]
-                if nl > max_budget + slack:
-                    continue
-                nc = c + g_list[e]
-                if nc > cost_cap:
-                    continue
-                lu = front.get(u)
-                if lu is not None and lu <= nl:
-                    continue
-                node.append(u)
-                cost.append(nc)
-                late.append(nl)
-                nxt.append(i)
-                arc.append(e)
-                heapq.heappush(heap, (nc, nl, len(node) - 1))
+        search = self._search(k, g)
+        search.extend(cost_cap)
         out = np.full((N, Wn), np.inf)
         paths = {}
+        slack = LATENCY_SLACK_MS
         for o, j in zip(*np.nonzero(open_k)):
-            for i in kept.get(int(o), ()):
-                if late[i] <= budget[j] + slack:
-                    out[o, j] = site_cost_k[j] + cost[i] * bytes_w[j]
-                    path, step = [], i
-                    while arc[step] >= 0:
-                        path.append(arc[step])
-                        step = nxt[step]
-                    paths[(int(o), int(j))] = tuple(path)
+            for i in search.kept.get(int(o), ()):
+                if search.late[i] <= budget[j] + slack:
+                    out[o, j] = site_cost_k[j] + search.cost[i] * bytes_w[j]
+                    paths[(int(o), int(j))] = search.path(i)
                     break
         return out, paths
+
+    def _search(self, k, g):
+        key = (k, g.tobytes())
+        if key not in self._searches:
+            if len(self._searches) > 4 * max(1, len(self.sites)):
+                self._searches.clear()   # rents changed: the old searches are stale
+            self._searches[key] = _LabelSearch(
+                int(self.sites[k]), float(self.max_budget[k]) + LATENCY_SLACK_MS,
+                self._reversed_adjacency(), g.tolist(), self.data.latency_ms.tolist())
+        return self._searches[key]
 
     # -- column generation -------------------------------------------------------------------
     def improving(self, scarcity, rent, prices, demand_pairs, *, tolerance, costs=True):
         """Routes whose reduced cost against ``prices`` is below ``-tolerance``.
+
+        Only the (site, origin, workload) triples whose latency-blind bound
+        beats the price are looked at closely: the cheapest path to that
+        site when it is in time, else the constrained search.  At an optimum
+        they are few, so a certificate costs one shortest-path pass.
 
         Parameters
         ----------
@@ -419,24 +427,103 @@ class PricingOracle:
             (0 where none is negative).
         """
         data, W = self.data, self.workloads
+        N = data.n_nodes
         need = np.asarray(demand_pairs)[:, W]
         price = np.asarray(prices, dtype=float)[:, W]
-        tol = np.broadcast_to(np.asarray(tolerance, dtype=float), (data.n_nodes,
-                                                                   data.n_workloads))[:, W]
-        found = self.values(scarcity, rent, origins=need, improving_against=price,
-                            tolerance=tol, costs=costs)
-        value = found.value[:, W]
-        reduced = np.where(need & np.isfinite(value), value - price, 0.0)
-        better = reduced < -tol
-        origins, workloads, sites, paths = [], [], [], []
-        for o, j in zip(*np.nonzero(better)):
-            w = int(W[j])
+        tol = np.broadcast_to(np.asarray(tolerance, dtype=float),
+                              (N, data.n_workloads))[:, W]
+        best = np.full((N, len(W)), np.inf)
+        best_site = np.full((N, len(W)), -1, dtype=np.int64)
+        paths = {}
+        if len(self.sites) and need.any():
+            g, bytes_w, site_cost, pred, bound = self._bounds(scarcity, rent, costs)
+            with np.errstate(invalid="ignore"):
+                cap = np.where(need, price - tol, -np.inf)
+            candidate = bound < cap[None, :, :]
+            for k in np.flatnonzero(candidate.any(axis=(1, 2))).tolist():
+                in_time = self._row_latency(k, pred[k])[:, None] \
+                    <= self.budget[k][None, :] + LATENCY_SLACK_MS
+                exact = np.where(candidate[k] & in_time, bound[k], np.inf)
+                better = exact < best
+                best = np.where(better, exact, best)
+                best_site = np.where(better, k, best_site)
+                for o, j in zip(*np.nonzero(better)):
+                    paths.pop((int(o), int(j)), None)     # a tree path, resolved below
+                late = candidate[k] & ~in_time & (bound[k] < best)
+                if late.any():
+                    cost, found = self._constrained(k, g, late, np.minimum(best, cap), bytes_w,
+                                                    site_cost[k])
+                    better = cost < best
+                    best = np.where(better, cost, best)
+                    best_site = np.where(better, k, best_site)
+                    for o, j in zip(*np.nonzero(better)):
+                        paths[(int(o), int(j))] = found[(int(o), int(j))]
+            improve = need & (best < cap)
+            for k in np.unique(best_site[improve]).tolist():
+                pairs = [(int(o), int(j)) for o, j in zip(*np.nonzero(improve & (best_site == k)))
+                         if (int(o), int(j)) not in paths]
+                for pair, path in zip(pairs, self._tree_paths(pred[k], [o for o, _ in pairs])):
+                    paths[pair] = path
+        reduced = np.where(need & np.isfinite(best), best - price, 0.0)
+        origins, workloads, sites, route_paths = [], [], [], []
+        for o, j in zip(*np.nonzero(reduced < -tol)):
             origins.append(int(o))
-            workloads.append(w)
-            sites.append(int(found.site[o, w]))
-            paths.append(found.path[(int(o), w)])
-        latency = [float(data.latency_ms[list(p)].sum()) if p else 0.0 for p in paths]
-        routes = RouteSet.from_paths(origins, sites, paths, latency, data.n_arcs)
-        full = np.zeros((data.n_nodes, data.n_workloads))
+            workloads.append(int(W[j]))
+            sites.append(int(self.sites[best_site[o, j]]))
+            route_paths.append(paths[(int(o), int(j))])
+        routes = RouteSet.from_paths(origins, sites, route_paths,
+                                     path_sums(route_paths, data.latency_ms), data.n_arcs)
+        full = np.zeros((N, data.n_workloads))
         full[:, W] = np.minimum(reduced, 0.0)
         return routes, np.asarray(workloads, dtype=np.int64), full
+
+
+class _LabelSearch:
+    """A resumable label-setting search from one site over (cost, latency).
+
+    Labels are popped cheapest first; :meth:`extend` pops until the next
+    one costs more than asked, so a search run to one cost cap continues
+    to a higher one without repeating work.  ``kept[v]`` lists node v's
+    Pareto front, cheapest (and slowest) first.
+    """
+
+    def __init__(self, site, max_latency, reverse, g, latency):
+        self.reverse, self.g, self.latency = reverse, g, latency
+        self.max_latency = max_latency
+        self.node, self.cost, self.late, self.nxt, self.arc = [site], [0.0], [0.0], [-1], [-1]
+        self.front, self.kept = {}, {}
+        self.heap = [(0.0, 0.0, 0)]
+
+    def extend(self, cost_cap):
+        heap, front, kept, reverse = self.heap, self.front, self.kept, self.reverse
+        g, latency, max_latency = self.g, self.latency, self.max_latency
+        node, cost, late, nxt, arc = self.node, self.cost, self.late, self.nxt, self.arc
+        while heap and heap[0][0] <= cost_cap:
+            c, lt, i = heapq.heappop(heap)
+            v = node[i]
+            last = front.get(v)
+            if last is not None and last <= lt:
+                continue
+            front[v] = lt
+            kept.setdefault(v, []).append(i)
+            for u, e, ms in reverse[v]:
+                nl = lt + latency[e]
+                if nl > max_latency:
+                    continue
+                lu = front.get(u)
+                if lu is not None and lu <= nl:
+                    continue
+                node.append(u)
+                cost.append(c + g[e])
+                late.append(nl)
+                nxt.append(i)
+                arc.append(e)
+                heapq.heappush(heap, (c + g[e], nl, len(node) - 1))
+
+    def path(self, i):
+        """Arcs of label i's path, from its node to the site."""
+        path = []
+        while self.arc[i] >= 0:
+            path.append(self.arc[i])
+            i = self.nxt[i]
+        return tuple(path)

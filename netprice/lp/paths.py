@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-__all__ = ["PathsToTargets", "cheapest_to_targets"]
+__all__ = ["PathsToTargets", "cheapest_to_targets", "reaches"]
 
 
 @dataclass
@@ -131,3 +131,24 @@ def cheapest_to_targets(tail, head, arc_cost, targets, target_cost, n_nodes) -> 
     next_node = np.full(N, -1, dtype=np.int64)
     next_node[reached] = np.where(first_arc[reached] >= 0, pred[reached], reached)
     return PathsToTargets(dist[:N], first_arc, next_node, head)
+
+
+def reaches(tail, head, targets, n_nodes) -> np.ndarray:
+    """(N,) whether each node has a path to some target (a breadth-first search, no costs).
+
+    Examples
+    --------
+    >>> reaches(np.array([0, 1]), np.array([1, 2]), np.array([1]), 3).tolist()
+    [True, True, False]
+    """
+    targets = np.asarray(targets, dtype=np.int64)
+    out = np.zeros(n_nodes, dtype=bool)
+    if not len(targets):
+        return out
+    source = n_nodes
+    rows = np.concatenate([np.asarray(head, dtype=np.int64), np.full(len(targets), source)])
+    cols = np.concatenate([np.asarray(tail, dtype=np.int64), targets])
+    graph = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_nodes + 1, n_nodes + 1))
+    order = csgraph.breadth_first_order(graph, source, directed=True, return_predecessors=False)
+    out[order[order < n_nodes]] = True
+    return out

@@ -13,7 +13,7 @@ routes are recorded, never dropped silently.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 
 import networkx as nx
 import numpy as np
@@ -21,8 +21,8 @@ import scipy.sparse as sp
 
 from .paths import cheapest_to_targets
 
-__all__ = ["RouteSet", "enumerate_routes", "latency_slack", "DEFAULT_MAX_ROUTES_PER_PAIR",
-           "LATENCY_SLACK_MS"]
+__all__ = ["RouteSet", "enumerate_routes", "latency_slack", "path_sums",
+           "DEFAULT_MAX_ROUTES_PER_PAIR", "LATENCY_SLACK_MS"]
 
 DEFAULT_MAX_ROUTES_PER_PAIR = 50
 
@@ -91,6 +91,15 @@ class RouteSet:
                    site=np.asarray(sites, dtype=np.int64),
                    latency_ms=np.asarray(latency_ms, dtype=float), arcs=arcs,
                    truncated=list(truncated), max_routes_per_pair=max_routes_per_pair)
+
+
+def path_sums(paths, values) -> np.ndarray:
+    """Sum of ``values`` over the arcs of each path (tuples of arc indexes), in path order."""
+    lengths = np.fromiter(map(len, paths), dtype=np.int64, count=len(paths))
+    flat = np.fromiter(chain.from_iterable(paths), dtype=np.int64, count=int(lengths.sum()))
+    owner = np.repeat(np.arange(len(paths)), lengths)
+    return np.bincount(owner, weights=np.asarray(values, dtype=float)[flat],
+                       minlength=len(paths))
 
 
 def _latency_graph(data) -> nx.DiGraph:
