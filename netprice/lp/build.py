@@ -205,8 +205,11 @@ class LPBuilder:
                    for key, parts in self._columns.items()}
         cost = columns["cost"]
         if scaling is None:
-            # Bids are negative costs and possible demand: both count.
-            scaling = choose_scaling(data.arrivals(), np.abs(cost))
+            # Bids are negative costs and possible demand, offers flows too:
+            # all count (a market of offers alone still gets a flow unit).
+            flows = data.arrivals() if data.offers is None else \
+                np.concatenate([data.arrivals().ravel(), data.offers.quantity])
+            scaling = choose_scaling(flows, np.abs(cost))
         n_rows, n_cols = self.n_rows, self.n_cols
         # Flow variables in LP units of scaling.flow_unit tokens/s; token
         # rows hold tokens/s: divide them by the flow unit.  (Coefficients
