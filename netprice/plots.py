@@ -32,13 +32,13 @@ function                    reads
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .io.files import atomic_write_bytes, png_bytes
 from .tables import merit_order_table, result_table
 
 __all__ = [
@@ -65,7 +65,7 @@ def _figure(width=7.0, height=4.2, ncols=1):
 
 def _finish(fig, path):
     if path is not None:
-        fig.savefig(path, dpi=120)
+        atomic_write_bytes(path, png_bytes(fig))
     return fig
 
 
@@ -565,6 +565,4 @@ def ranking_plot(ranking, *, top=20, title=None, path=None):
         ax.text(0.5, 0.5, "no feasible outage", transform=ax.transAxes, ha="center")
     if notes:
         fig.supxlabel("\n".join(notes), fontsize=8, color="#a11d21")
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _finish(fig, path)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import click
 
 from .clearing import clear, compare
-from .common import EXIT_OK
+from .common import run
 from .importing import import_
 from .reproducing import reproduce
 from .scenarios import contingency_command, sweep_command
@@ -43,9 +43,5 @@ for _command in (clear, compare, import_, reproduce, sweep_command, contingency_
 
 
 def main(argv=None):
-    """Entry point of the ``netprice`` console script."""
-    try:
-        cli.main(args=argv, prog_name="netprice", standalone_mode=True)
-    except SystemExit as exit_:
-        return exit_.code
-    return EXIT_OK
+    """Entry point of the ``netprice`` console script: returns the exit code."""
+    return run(cli, argv)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .common import console, guard, seed_option
+from .common import console, guard, rows_option, seed_option
 
 __all__ = ["clear", "compare"]
 
@@ -30,8 +30,9 @@ __all__ = ["clear", "compare"]
               show_default=True, help="LP solver (prices are verified with any).")
 @seed_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of tables.")
+@rows_option
 @guard
-def clear(file, mode, map_path, out, parquet, solver, seed, as_json):
+def clear(file, mode, map_path, out, parquet, solver, seed, as_json, rows):
     """Clear the market of FILE and print prices and congestion.
 
     FILE is a netprice GeoJSON (or a Topology Zoo GraphML, its market
@@ -45,10 +46,11 @@ def clear(file, mode, map_path, out, parquet, solver, seed, as_json):
     from rich.console import Console
 
     from ..annotate import annotate
-    from ..io.files import write_all
+    from ..io.files import check_writable, write_all
     from ..io.read import read_network
     from ..market import clear_market
 
+    check_writable(map_path, folders=[out])
     G = read_network(file, seed=seed)
     modes = ["baseline", "transfer"] if mode == "both" else [mode]
     # A spinner on stderr while large networks clear; stdout stays clean for --json.
@@ -64,7 +66,9 @@ def clear(file, mode, map_path, out, parquet, solver, seed, as_json):
     if map_path is not None:
         outputs[map_path] = _map_html(annotated, modes)
     write_all(outputs)
-    _print_clear(results, file, as_json, [str(p) for p in outputs])
+    names = {n: d.get("name") for n, d in G.nodes(data=True)}
+    _print_clear(results, file, as_json, [str(p) for p in outputs], names=names, rows=rows,
+                 out=out)
 
 
 def _tables(results, annotated, out, parquet):
@@ -112,8 +116,8 @@ def _map_html(annotated, modes):
     return price_map(main, compare=other).get_root().render()
 
 
-def _print_clear(results, file, as_json, written):
-    from ..report import price_frame, rich_table, saturated_frame, summary_frame
+def _print_clear(results, file, as_json, written, *, names=None, rows=None, out=None):
+    from ..report import price_frame, print_table, rich_table, saturated_frame, summary_frame
 
     if as_json:
         click.echo(json.dumps({
@@ -124,22 +128,25 @@ def _print_clear(results, file, as_json, written):
             "written": written,
         }, indent=2, default=lambda v: None if v != v else float(v)))
         return
-    out = console()
-    out.print(rich_table(summary_frame(results), f"netprice: {file}"))
-    out.print(rich_table(price_frame(results), "Locational prices ($/Mtok)"))
+    where = (f"the tables in {out} hold every row" if out is not None
+             else "--out DIR writes every row; --rows 0 prints them all")
+    terminal = console()
+    terminal.print(rich_table(summary_frame(results), f"netprice: {file}"))
+    print_table(terminal, price_frame(results, names), "Locational prices ($/Mtok)",
+                max_rows=rows, rest=where)
     sat = saturated_frame(results)
     if len(sat):
-        out.print(rich_table(sat.set_index(["mode", "link"]),
-                             "Saturated links (rent in $/h per Gbit/s)"))
+        print_table(terminal, sat.set_index(["mode", "link"]),
+                    "Saturated links (rent in $/h per Gbit/s)", max_rows=rows, rest=where)
     else:
-        out.print("No saturated links.")
+        terminal.print("No saturated links.")
     for mode, res in results.items():
         if res.truncated_routes:
-            out.print(f"[yellow]{mode}: route enumeration truncated for "
-                      f"{len(res.truncated_routes)} (origin, site) pairs; raise "
-                      f"max_routes_per_pair for an exact answer[/yellow]")
+            terminal.print(f"[yellow]{mode}: route enumeration truncated for "
+                           f"{len(res.truncated_routes)} (origin, site) pairs; raise "
+                           f"max_routes_per_pair for an exact answer[/yellow]")
     for path in written:
-        out.print(f"wrote {path}")
+        terminal.print(f"wrote {path}")
 
 
 @click.command(name="compare")
@@ -150,8 +157,9 @@ def _print_clear(results, file, as_json, written):
               help="Write the tables of both modes into this folder.")
 @seed_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of tables.")
+@rows_option
 @click.pass_context
-def compare(ctx, file, map_path, out, seed, as_json):
+def compare(ctx, file, map_path, out, seed, as_json, rows):
     """Compare baseline and transfer-aware clearing of FILE (same as clear --mode both).
 
     \b
@@ -159,4 +167,4 @@ def compare(ctx, file, map_path, out, seed, as_json):
       netprice compare datasets/us5.geojson --map maps/us5-compare.html
     """
     ctx.invoke(clear, file=file, mode="both", map_path=map_path, out=out, parquet=False,
-               solver="glop", seed=seed, as_json=as_json)
+               solver="glop", seed=seed, as_json=as_json, rows=rows)
