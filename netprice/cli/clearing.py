@@ -26,13 +26,16 @@ __all__ = ["clear", "compare"]
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write CSV tables, PNG charts and an annotated GeoJSON into this folder.")
 @click.option("--parquet", is_flag=True, help="Also write the tables as Parquet.")
+@click.option("--price-range", "price_range", multiple=True, metavar="[WORKLOAD=]LOW:HIGH",
+              help="Fix the map's colour scale, $/Mtok (for every workload, or one; repeat "
+                   "for several), so that maps of different runs compare.")
 @click.option("--solver", type=click.Choice(["glop", "highs", "highs-ipm"]), default="glop",
               show_default=True, help="LP solver (prices are verified with any).")
 @seed_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of tables.")
 @rows_option
 @guard
-def clear(file, mode, map_path, out, parquet, solver, seed, as_json, rows):
+def clear(file, mode, map_path, out, parquet, solver, seed, as_json, rows, price_range=()):
     """Clear the market of FILE and print prices and congestion.
 
     FILE is a netprice GeoJSON (or a Topology Zoo GraphML, its market
@@ -51,7 +54,12 @@ def clear(file, mode, map_path, out, parquet, solver, seed, as_json, rows):
     from ..market import clear_market
 
     check_writable(map_path, folders=[out])
+    ranges = _price_ranges(price_range)
     G = read_network(file, seed=seed)
+    unknown = sorted(set(ranges) - set(G.graph["workloads"])) if isinstance(ranges, dict) else []
+    if unknown:  # before clearing, which may take a while
+        raise click.BadParameter(f"no workload {unknown[0]!r}; declared: "
+                                 f"{', '.join(G.graph['workloads'])}", param_hint="--price-range")
     modes = ["baseline", "transfer"] if mode == "both" else [mode]
     # A spinner on stderr while large networks clear; stdout stays clean for --json.
     with Console(stderr=True).status(f"clearing {file.name}") as status:
@@ -64,7 +72,7 @@ def clear(file, mode, map_path, out, parquet, solver, seed, as_json, rows):
     if out is not None:
         outputs.update(_tables(results, annotated, out, parquet))
     if map_path is not None:
-        outputs[map_path] = _map_html(annotated, modes)
+        outputs[map_path] = _map_html(annotated, modes, ranges)
     write_all(outputs)
     names = {n: d.get("name") for n, d in G.nodes(data=True)}
     _print_clear(results, file, as_json, [str(p) for p in outputs], names=names, rows=rows,
@@ -108,12 +116,47 @@ def _plots(results, out):
     return files
 
 
-def _map_html(annotated, modes):
+def _price_ranges(given):
+    """``--price-range`` values as price_map's ``price_range`` (None when not given)."""
+    ranges, everywhere = {}, None
+    for text in given:
+        workload, _, pair = text.rpartition("=")
+        try:
+            low, high = (float(x) for x in pair.split(":"))
+        except ValueError:
+            raise click.BadParameter(f"{text!r} is not [WORKLOAD=]LOW:HIGH, e.g. 0.1:0.5 or "
+                                     "chat=0.1:0.5", param_hint="--price-range") from None
+        if not low < high:
+            raise click.BadParameter(f"{text!r}: LOW must be below HIGH",
+                                     param_hint="--price-range")
+        if workload:
+            ranges[workload] = (low, high)
+        else:
+            everywhere = (low, high)
+    if everywhere is not None and not ranges:
+        return everywhere
+    return ranges or None
+
+
+def _map_html(annotated, modes, price_range=None):
+    """The map's HTML, with a progress bar on stderr while it is drawn (large maps take a while)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from ..maps import price_map
 
     main = annotated["transfer" if "transfer" in annotated else modes[0]]
     other = annotated["baseline"] if len(modes) > 1 else None
-    return price_map(main, compare=other).get_root().render()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("drawing the map", total=None)
+
+        def progress(done, total, what):
+            bar.update(task, completed=done, total=total + 1, description=f"map: {what}")
+
+        m = price_map(main, compare=other, price_range=price_range, progress=progress)
+        bar.update(task, description="map: writing HTML")
+        return m.get_root().render()
 
 
 def _print_clear(results, file, as_json, written, *, names=None, rows=None, out=None):
