@@ -236,7 +236,7 @@ def bytes_per_token(G, mode) -> dict:
 
 
 def node_cost(data, workload, intensity) -> float:
-    """Processing cost at a node for a workload, $/Mtok (MODEL.md: cost x intensity)."""
+    """Processing cost at a node for a workload, $/Mtok (docs/model.md: cost x intensity)."""
     cost = data.get("cost", 0.0)
     if isinstance(cost, dict):
         return float(cost.get(workload, 0.0))

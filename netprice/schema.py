@@ -1,6 +1,6 @@
 """The graph contract: attribute names, units, defaults, and who writes them.
 
-:data:`ATTRIBUTES` is the single place the names of MODEL.md section 6
+:data:`ATTRIBUTES` is the single place the names of docs/model.md section 6
 live.  The readers fill the *input* attributes (and *derive* a few from
 them), the LP builder reads them, and :func:`netprice.annotate` writes the
 *output* attributes.  Validation, the GeoJSON reader and writer, annotate

@@ -1,4 +1,4 @@
-"""Checks that a graph satisfies the netprice contract (MODEL.md section 6).
+"""Checks that a graph satisfies the netprice contract (docs/model.md section 6).
 
 Readers call :func:`validate` on what they built, so a file and a graph
 made in code meet the same checks and the same messages.  Each problem is
@@ -421,7 +421,7 @@ def validate(G, *, file=None, warn=True) -> None:
     Parameters
     ----------
     G : networkx.DiGraph
-        A network following the graph contract (MODEL.md section 6).
+        A network following the graph contract (docs/model.md section 6).
     file : str, optional
         Named in error messages when the graph was read from a file.
     warn : bool
