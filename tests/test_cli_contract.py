@@ -246,3 +246,22 @@ def test_sweep_labels_are_short(two):
     names = [row["scenario"] for row in json.loads(proc.stdout)["scenarios"]]
     assert "demand_scale=0.576923" in names
     assert max(len(n) for n in names) <= len("demand_scale=0.576923")
+
+
+# -- maps ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("given, needle", [("5:1", "LOW must be below HIGH"),
+                                           ("video=0:1", "no workload 'video'"),
+                                           ("cheap", "is not [WORKLOAD=]LOW:HIGH")])
+def test_a_bad_price_range_is_a_usage_error_before_anything_runs(two, tmp_path, given, needle):
+    proc = run("clear", two, "--map", tmp_path / "m.html", "--price-range", given)
+    assert needle in one_error_line(proc, 2)
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_a_fixed_price_range_reaches_the_map(two, tmp_path):
+    path = tmp_path / "m.html"
+    proc = run("clear", two, "--map", path, "--price-range", "chat=0:100", "--json")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    html = path.read_text()
+    assert "fixed scale: prices beyond it take its end colours" in html

@@ -147,8 +147,11 @@ def _map_html(annotated, modes, price_range=None):
 
     main = annotated["transfer" if "transfer" in annotated else modes[0]]
     other = annotated["baseline"] if len(modes) > 1 else None
+    terminal = Console(stderr=True)
+    if not terminal.is_terminal:  # a log file gets no bar, not even its last newline
+        return price_map(main, compare=other, price_range=price_range).get_root().render()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+                  console=terminal, transient=True) as bar:
         task = bar.add_task("drawing the map", total=None)
 
         def progress(done, total, what):
