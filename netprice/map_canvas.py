@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 
-import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -286,9 +285,16 @@ def add_canvas_layers(m, graphs, workloads, workload, scales, max_cap, frame, pr
     colour scales, the largest capacity, the longitude frame, and
     ``progress(done, total, what)``.
     """
-    from .maps import NO_PRICE_COLOR, PRICE_COLORS, SATURATED_COLOR, link_groups, utilisation_color
-
     import branca.colormap as bcm
+
+    from .maps import (
+        NO_PRICE_COLOR,
+        PRICE_COLORS,
+        SATURATED_COLOR,
+        link_groups,
+        price_layers,
+        utilisation_color,
+    )
 
     total = 2 * len(graphs) + len(graphs) * len(workloads) + 1
     done = 0
@@ -314,18 +320,14 @@ def add_canvas_layers(m, graphs, workloads, workload, scales, max_cap, frame, pr
         progress(done, total, f"links and sites ({label})")
 
     layers, groups, layer_workload = [], [], {}
-    for gi, (label, G) in enumerate(graphs):
-        for w in workloads:
-            name = f"{w} ({label})"
-            layer_workload[name] = w
-            group = folium.FeatureGroup(name=name, overlay=False, control=True,
-                                        show=(gi == 0 and w == workload))
-            group.add_to(m)
-            groups.append(group)
-            layers.append({"name": name, "graph": gi, "workload": w,
-                           **_layer_data(G, w, scales[w])})
-            done += 1
-            progress(done, total, f"layer {name}")
+    for gi, G, w, group in price_layers(graphs, workloads, workload):
+        name = group.layer_name
+        layer_workload[name] = w
+        group.add_to(m)
+        groups.append(group)
+        layers.append({"name": name, "graph": gi, "workload": w, **_layer_data(G, w, scales[w])})
+        done += 1
+        progress(done, total, f"layer {name}")
     palette_map = bcm.LinearColormap(PRICE_COLORS, vmin=0, vmax=PALETTE_SIZE - 1)
     data = {
         "geo": geo, "graphs": graph_data, "layers": layers, "workloads": list(workloads),

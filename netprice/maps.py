@@ -692,6 +692,19 @@ def _bounds(graphs, frame):
     return min(lons), min(lats), max(lons), max(lats)
 
 
+def price_layers(graphs, workloads, workload):
+    """The (empty) price layers: one base layer (radio button) per result and workload.
+
+    Yields ``(index of the result, its graph, workload, folium.FeatureGroup)``;
+    layers are named "chat (transfer)", and the chosen workload of the
+    first result is shown first.
+    """
+    for i, (label, G) in enumerate(graphs):
+        for w in workloads:
+            yield i, G, w, folium.FeatureGroup(name=f"{w} ({label})", overlay=False,
+                                               control=True, show=(i == 0 and w == workload))
+
+
 def _named_graphs(H, compare):
     graphs = [H] if compare is None else [H, compare]
     names = [_mode(G) for G in graphs]
@@ -831,16 +844,12 @@ def price_map(H, workload=None, *, compare=None, tiles="auto", offline=True, pri
         layer_workload = {}
         counters = {"saturated": 0, "arrows": 0}
         total = len(graphs) * len(workloads)
-        for i, (label, G) in enumerate(graphs):
-            for w in workloads:
-                name = f"{w} ({label})"
-                layer_workload[name] = w
-                layer = folium.FeatureGroup(name=name, overlay=False, control=True,
-                                            show=(i == 0 and w == workload))
-                _add_links(layer, G, w, counters, frame)
-                _add_nodes(layer, G, w, workloads, scales[w], max_cap, frame)
-                layer.add_to(m)
-                report(len(layer_workload), total, f"layer {name}")
+        for _, G, w, layer in price_layers(graphs, workloads, workload):
+            layer_workload[layer.layer_name] = w
+            _add_links(layer, G, w, counters, frame)
+            _add_nodes(layer, G, w, workloads, scales[w], max_cap, frame)
+            layer.add_to(m)
+            report(len(layer_workload), total, f"layer {layer.layer_name}")
         arrows = counters["arrows"] > 0
 
     label_layer(m, graphs, frame,
