@@ -60,6 +60,12 @@ def test_usage_errors_are_one_line_exit_2(args, needle):
     assert needle in line and "--help" in line
 
 
+def test_help_and_version_are_not_errors():
+    alone = run()
+    assert alone.stderr.startswith("Usage: netprice [OPTIONS] COMMAND") and "clear" in alone.stderr
+    assert run("--version").returncode == 0 and run("clear", "--help").returncode == 0
+
+
 def test_empty_sweep_value_is_refused_not_skipped(two, tmp_path):
     out = tmp_path / "out"
     proc = run("sweep", two, "--param", "latency_ms:chat", "--values", "100,,15", "--out", out)

@@ -133,6 +133,10 @@ def _usage_line(err: click.UsageError) -> str:
     return f"{where}{' '.join(err.format_message().split())}{helps}"
 
 
+# click 8.2 raises this for a group called with nothing to do (older ones print the help)
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def run(group, argv=None) -> int:
     """Run a click group as ``netprice`` does; return the exit code.
 
@@ -142,22 +146,25 @@ def run(group, argv=None) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = _WarningLines()
         try:
-            group.main(args=argv, prog_name="netprice", standalone_mode=False)
+            # without standalone mode click returns the code of an Exit (--help, --version,
+            # a closed pipe) and a command's own return value, None
+            code = group.main(args=argv, prog_name="netprice", standalone_mode=False)
+        except _NO_ARGS_IS_HELP as err:  # `netprice` alone: the help, as asked
+            err.show()
+            return err.exit_code
         except click.UsageError as err:
             click.echo(f"netprice: error: {_usage_line(err)}", err=True)
             return EXIT_INPUT
         except click.ClickException as err:
             err.show()
             return err.exit_code
-        except click.exceptions.Exit as exit_:
-            return exit_.exit_code
         except click.Abort:  # Ctrl-C before a command started, while click parsed
             click.echo("netprice: error: interrupted", err=True)
             return EXIT_INTERRUPTED
         except BrokenPipeError:
             _quiet_stdout()
             return EXIT_OK
-    return EXIT_OK
+    return code if isinstance(code, int) else EXIT_OK
 
 def console():
     """A rich console on stdout, at least 100 columns wide so tables do not wrap.
