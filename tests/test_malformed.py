@@ -167,6 +167,8 @@ CLI_SAMPLE = [
     "wrong_schema_version.geojson", "nan_capacity.geojson", "huge_integer.geojson",
     "duplicate_node_id.geojson", "link_to_unknown_node.geojson",
     "negative_demand.geojson", "workload_latency_zero.geojson",
+    "node_property_misspelt.geojson", "duplicate_link_id.geojson",
+    "link_geometry_elsewhere.geojson", "crs_projected.geojson", "sidecar_bad_workload.geojson",
 ]
 
 

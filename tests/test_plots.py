@@ -187,3 +187,16 @@ def test_merit_order_of_a_congested_network_draws_each_sites_price(workload):
     assert sorted((s[0][0], s[1][0], s[0][1]) for s in segments) == [
         (0.0, 1000.0, 10.0), (1000.0, 2000.0, 50.0)]
     assert marks and "2 local prices" in ax.get_title(loc="right")
+
+
+def test_missing_glyphs_are_one_warning_naming_them():
+    from netprice.errors import InputWarning
+    from netprice.io.files import png_bytes
+
+    fig = rent_plot(pd.DataFrame({"rent": [40.0]}, index=pd.MultiIndex.from_tuples(
+        [("a🚀", "b🛰")], names=["source", "target"])))
+    with pytest.warns(InputWarning) as caught:
+        assert png_bytes(fig)[:4] == b"\x89PNG"
+    assert [str(w.message) for w in caught] == [
+        "the chart font has no glyph for 🚀 🛰; those characters of node or link names are "
+        "drawn as empty boxes in the PNG charts"]
