@@ -16,7 +16,9 @@ from .datasets import dataset_path, list_datasets
 from .diagnose import Diagnosis
 from .errors import (
     InfeasibleMarket,
+    InputWarning,
     NetpriceError,
+    OutputError,
     SolverError,
     ValidationError,
     VerificationError,
@@ -37,7 +39,7 @@ __all__ = [
     "empty_network", "add_site", "add_link", "serving_sites", "validate",
     "Market", "clear_market", "MarketResult", "annotate", "price_map", "sweep", "Scenario",
     "Diagnosis", "NetpriceError", "ValidationError", "InfeasibleMarket", "SolverError",
-    "VerificationError", "dataset_path", "list_datasets",
+    "VerificationError", "OutputError", "InputWarning", "dataset_path", "list_datasets",
 ]
 
 
