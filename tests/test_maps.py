@@ -70,8 +70,9 @@ def annotated_graph(mode="transfer") -> nx.DiGraph:
                 parts[w] = {"processing": 10.0, "scarcity": scarcity if cap else 0.0,
                             "transport": 1.0, "congestion": p - 11.0 - (scarcity if cap else 0.0),
                             "unserved": 0.0}
-        G.add_node(n, name=name, lon=lon, lat=lat, capacity=cap, cost=10.0, demand=demand,
-                   price=price, price_parts=parts, served=served, compute_used=used,
+        # copies: a test that edits one graph's prices must not edit the next graph's
+        G.add_node(n, name=name, lon=lon, lat=lat, capacity=cap, cost=10.0, demand=dict(demand),
+                   price=dict(price), price_parts=parts, served=dict(served), compute_used=used,
                    utilisation=used / cap if cap else NAN, scarcity=scarcity)
     for lid, u, v, bw, fuv, fvu, rent, directed in _LINKS:
         (ux, uy), (vx, vy) = ((G.nodes[x]["lon"], G.nodes[x]["lat"]) for x in (u, v))
