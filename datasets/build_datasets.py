@@ -16,7 +16,7 @@ Run from the repository root::
 
 It uses only netprice and the standard library.
 
-Units (the netprice graph contract, MODEL.md section 6):
+Units (the netprice graph contract, docs/model.md section 6):
 capacity in reference tokens/s, cost in $/Mtok per reference token,
 demand in tokens/s, bandwidth in Gbit/s per direction, transport cost in
 $/GB; link latency is derived by netprice from the great-circle length

@@ -1,6 +1,6 @@
 """Print the three calibration figures of the us5 case, as netprice computes them.
 
-The published 5-node study (MODEL.md section 1) reports:
+The published 5-node study (docs/model.md section 1) reports:
 
 1. the transfer-aware model saturates four backbone links (and the
    token-equivalent baseline fewer);

@@ -16,7 +16,9 @@ from .datasets import dataset_path, list_datasets
 from .diagnose import Diagnosis
 from .errors import (
     InfeasibleMarket,
+    InputWarning,
     NetpriceError,
+    OutputError,
     SolverError,
     ValidationError,
     VerificationError,
@@ -39,7 +41,7 @@ __all__ = [
     "Market", "clear_market", "MarketResult", "annotate", "price_map", "sweep", "Scenario",
     "market_power", "uniform_price",
     "Diagnosis", "NetpriceError", "ValidationError", "InfeasibleMarket", "SolverError",
-    "VerificationError", "dataset_path", "list_datasets",
+    "VerificationError", "OutputError", "InputWarning", "dataset_path", "list_datasets",
 ]
 
 

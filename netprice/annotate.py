@@ -29,15 +29,12 @@ def annotate(G, res):
     """
     H = G.copy()
     node_outputs, edge_outputs = output_names("node"), output_names("edge")
-    prices, nodes, service = res.prices, res.nodes, res.service
+    values = _node_values(res)
     for n in H.nodes:
-        values = _node_values(n, prices, nodes, service)
-        H.nodes[n].update((name, values[name]) for name in node_outputs)
-    links = res.links
-    token_columns = [c for c in links.columns if c.startswith("tokens_")]
-    for (u, v), row in links.iterrows():
-        values = _arc_values(row, token_columns)
-        H.edges[u, v].update((name, values[name]) for name in edge_outputs)
+        H.nodes[n].update((name, values[name][n]) for name in node_outputs)
+    values = _arc_values(res.links)
+    for arc, mine in values.items():
+        H.edges[arc].update((name, mine[name]) for name in edge_outputs)
     H.graph["result"] = {
         "mode": res.mode,
         "objective": float(res.objective),
@@ -50,22 +47,41 @@ def annotate(G, res):
     return H
 
 
-def _node_values(n, prices, nodes, service) -> dict:
-    """Every node output of the contract at ``n``, as plain Python numbers."""
-    rows = prices.loc[n]
+def _node_values(res) -> dict:
+    """``{output: {node: value}}`` for every node output of the contract, plain Python numbers.
+
+    Read column by column from the result's tables: a lookup per node and
+    workload (pandas ``.loc``) took minutes on a 25,600-node network.
+    """
+    nodes, prices, service = res.nodes, res.prices, res.service
     # A number output is the column of the same name in res.nodes.
-    values = {name: float(nodes.at[n, name]) for name in names("node", role="output",
-                                                                  type="float")}
-    values["price"] = {w: float(v) for w, v in rows["price"].items()}
-    values["price_parts"] = {
-        w: {part: float(rows.at[w, part]) for part in PRICE_PARTS} for w in rows.index}
-    values["served"] = {w: float(v) for w, v in service.loc[n, "served"].items()}
+    values = {name: dict(zip(nodes.index, nodes[name].astype(float).tolist()))
+              for name in names("node", role="output", type="float")}
+    price = {n: {} for n in nodes.index}
+    parts = {n: {} for n in nodes.index}
+    table = prices[["price", *PRICE_PARTS]].astype(float).to_numpy().tolist()
+    for (n, w), (p, *split) in zip(prices.index, table):
+        price[n][w] = p
+        parts[n][w] = dict(zip(PRICE_PARTS, split))
+    served = {n: {} for n in nodes.index}
+    for (n, w), tokens in zip(service.index, service["served"].astype(float).tolist()):
+        served[n][w] = tokens
+    values.update(price=price, price_parts=parts, served=served)
     return values
 
 
-def _arc_values(row, token_columns) -> dict:
-    """Every arc output of the contract, from the arc's row of res.links."""
-    values = {name: float(row[name]) for name in names("edge", role="output", type="float")}
-    values["saturated"] = bool(row["saturated"])
-    values["flow_tokens"] = {c[len("tokens_"):]: float(row[c]) for c in token_columns}
+def _arc_values(links) -> dict:
+    """``{(u, v): {output: value}}`` for every arc output of the contract, from res.links."""
+    floats = names("edge", role="output", type="float")
+    token_columns = [c for c in links.columns if c.startswith("tokens_")]
+    workloads = [c[len("tokens_"):] for c in token_columns]
+    numbers = links[list(floats)].astype(float).to_numpy().tolist()
+    tokens = links[token_columns].astype(float).to_numpy().tolist()
+    saturated = links["saturated"].astype(bool).tolist()
+    values = {}
+    for arc, row, flows, sat in zip(links.index, numbers, tokens, saturated):
+        mine = dict(zip(floats, row))
+        mine["saturated"] = sat
+        mine["flow_tokens"] = dict(zip(workloads, flows))
+        values[arc] = mine
     return values

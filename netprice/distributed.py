@@ -88,10 +88,77 @@ def dask_client(*, workers=None, scheduler=None, client=None):
 
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
-            Client(cluster) as local:
+    with _children_ignore_sigint():
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=logging.ERROR)
+    with cluster, Client(cluster) as local:
         yield local
+
+
+class _Interrupt:
+    """Whether Ctrl-C was pressed; :meth:`check` raises KeyboardInterrupt if so."""
+
+    def __init__(self):
+        self.pressed = False
+
+    def check(self):
+        if self.pressed:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _ctrl_c():
+    """Make Ctrl-C stop a run even when it arrives inside the LP solver.
+
+    OR-Tools' MathOpt solve runs Python's SIGINT handler from C++ and drops
+    the KeyboardInterrupt it raises, so a Ctrl-C during a warm re-solve was
+    lost and the run went on.  While this is active, the handler also
+    notes the press, and the run checks the note after every task.  Only
+    in the main thread, and only over Python's own handler (a caller's
+    handler is left alone).
+    """
+    import signal
+    import threading
+
+    interrupt = _Interrupt()
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield interrupt
+        return
+
+    def pressed(signum, frame):
+        interrupt.pressed = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, pressed)
+    try:
+        yield interrupt
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _children_ignore_sigint():
+    """Start processes that ignore SIGINT: Ctrl-C is for this process to handle.
+
+    A terminal sends Ctrl-C to every process of the foreground job, the
+    local cluster's workers too, each of which would print a traceback.
+    A signal ignored across ``exec`` stays ignored, and Python then installs
+    no KeyboardInterrupt handler: the workers leave stopping to this
+    process, which closes the cluster.  While the cluster starts (a second
+    or two), Ctrl-C here is ignored too.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class _SharedPlugin:
@@ -235,10 +302,12 @@ def run_tasks(fn, shared, items, keys, *, on_error, workers=None, scheduler=None
             store.append(key, result)
         results[key] = result
         bar.advance(bool(is_failure and is_failure(result)))
+        interrupt.check()
 
     try:
         if todo:
-            with dask_client(workers=workers, scheduler=scheduler, client=client) as dask:
+            with _ctrl_c() as interrupt, \
+                    dask_client(workers=workers, scheduler=scheduler, client=client) as dask:
                 if dask is None:
                     for item, key in todo:
                         ok, value = _attempt(fn, shared, item, retries)

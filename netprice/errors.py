@@ -15,6 +15,8 @@ __all__ = [
     "InfeasibleMarket",
     "SolverError",
     "VerificationError",
+    "OutputError",
+    "InputWarning",
 ]
 
 
@@ -116,3 +118,31 @@ class VerificationError(NetpriceError, ArithmeticError):
             for name in failed
         )
         super().__init__(f"KKT verification failed: {detail}")
+
+
+class OutputError(NetpriceError, OSError):
+    """An output file or folder cannot be written: the user's path and the system's reason.
+
+    Attributes
+    ----------
+    path : str
+        The path the user asked for (never a temporary file).
+    reason : str
+        Why not, in the operating system's words ("Permission denied" ...).
+    """
+
+    def __init__(self, path, reason, errno=None):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(errno, f"{self.path}: cannot write: {reason}")
+        self.filename = self.path
+
+    def __str__(self):
+        return f"{self.path}: cannot write: {self.reason}"
+
+
+class InputWarning(UserWarning):
+    """Input that is legitimate but may not mean what it says (a site with no cost ...).
+
+    The command line prints each as one line, ``netprice: warning: ...``.
+    """

@@ -32,7 +32,9 @@ from pyproj import Geod
 __all__ = [
     "FIBRE_SPEED_KM_PER_MS",
     "DEFAULT_ROUTE_FACTOR",
+    "LINK_END_TOLERANCE_KM",
     "geodesic_length_km",
+    "geodesic_km",
     "fibre_latency_ms",
     "EARTH_RADIUS_KM",
     "great_circle_km",
@@ -45,6 +47,12 @@ FIBRE_SPEED_KM_PER_MS = SPEED_OF_LIGHT_KM_PER_MS / FIBRE_GROUP_INDEX
 DEFAULT_ROUTE_FACTOR = 1.4
 #: Mean radius of the Earth (IUGG), km: the sphere of great_circle_km.
 EARTH_RADIUS_KM = 6371.0
+#: How far the ends of a link's geometry may lie from its nodes, km.  A
+#: link's latency is derived from its geometry, so a geometry that runs
+#: elsewhere changes prices; 1 km (0.005 ms of fibre) absorbs coordinates
+#: rounded to two decimals of a degree near the node, and nothing that is
+#: a different place.
+LINK_END_TOLERANCE_KM = 1.0
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +77,17 @@ def geodesic_length_km(coords) -> float:
     if arr.ndim != 2 or arr.shape[0] < 2:
         raise ValueError("a polyline needs at least two (lon, lat) points")
     return float(_wgs84().line_length(arr[:, 0], arr[:, 1])) / 1000.0
+
+
+def geodesic_km(a, b) -> float:
+    """Geodesic distance between two (lon, lat) points on the WGS84 ellipsoid, km.
+
+    Examples
+    --------
+    >>> round(geodesic_km((179.5, 0.0), (-179.5, 0.0)), 1)  # the short way, across 180
+    111.3
+    """
+    return float(_wgs84().inv(a[0], a[1], b[0], b[1])[2]) / 1000.0
 
 
 def fibre_latency_ms(length_km: float, route_factor: float = DEFAULT_ROUTE_FACTOR) -> float:

@@ -61,8 +61,9 @@ def empty_network(workloads, *, token_bytes=DEFAULT_TOKEN_BYTES, name=None,
 
 
 def add_site(G, node, lon, lat, *, capacity=None, cost=None, demand=None, serves=None,
-             proc_latency_ms=None, name=None, offers=None, bids=None, **attrs) -> None:
-    """Add (or update) a geolocated node: a metro with demand, a compute site, or both.
+             proc_latency_ms=None, name=None, offers=None, bids=None, replace=False,
+             **attrs) -> None:
+    """Add a geolocated node: a metro with demand, a compute site, or both.
 
     Parameters
     ----------
@@ -89,6 +90,16 @@ def add_site(G, node, lon, lat, *, capacity=None, cost=None, demand=None, serves
         Workloads the site runs (default: all).
     proc_latency_ms : float or dict, optional
         Processing latency of this site, or ``{workload: ms}``.
+    replace : bool
+        Allow ``node`` to exist already: its attributes are then replaced
+        by these, as if it were new (its links stay).  Without it, an
+        existing id is an error: merging the two would keep some of the old
+        site's attributes (its cost, its demand) under the new site's name.
+
+    Raises
+    ------
+    ValueError
+        If ``node`` exists and ``replace`` is false.
 
     Examples
     --------
@@ -100,7 +111,17 @@ def add_site(G, node, lon, lat, *, capacity=None, cost=None, demand=None, serves
     ...                                                   {"capacity": 5e5, "price": 0.3}])
     >>> G.nodes["CHI"]["capacity"]
     1500000.0
+    >>> add_site(G, "SEA", lon=-122.33, lat=47.61, capacity=1e6)
+    Traceback (most recent call last):
+    ...
+    ValueError: site 'SEA' already exists; pass replace=True to replace its attributes
+    >>> add_site(G, "SEA", lon=-122.33, lat=47.61, capacity=1e6, cost=2.0, replace=True)
+    >>> "demand" in G.nodes["SEA"], G.nodes["SEA"]["capacity"]
+    (False, 1000000.0)
     """
+    if node in G and not replace:
+        raise ValueError(f"site {node!r} already exists; pass replace=True to replace its "
+                         "attributes")
     if capacity is None:
         capacity = 0.0 if offers is None else (offered_capacity(offers) or 0.0)
     data = {"lon": float(lon), "lat": float(lat), "capacity": float(capacity)}
@@ -120,11 +141,13 @@ def add_site(G, node, lon, lat, *, capacity=None, cost=None, demand=None, serves
     if name is not None:
         data["name"] = name
     data.update(attrs)
+    if node in G:
+        G.nodes[node].clear()
     G.add_node(node, **data)
 
 
 def add_link(G, a, b, *, bandwidth_gbps, latency_ms=None, cost_per_gb=0.0, directed=False,
-             route_factor=None, geometry=None, link=None, **attrs) -> None:
+             route_factor=None, geometry=None, link=None, replace=False, **attrs) -> None:
     """Add a backbone link between two existing nodes.
 
     Parameters
@@ -146,6 +169,17 @@ def add_link(G, a, b, *, bandwidth_gbps, latency_ms=None, cost_per_gb=0.0, direc
         The link's path from a to b.
     link : str, optional
         Link id (default ``"a-b"``).
+    replace : bool
+        Allow an arc between the two nodes to exist already: it is then
+        replaced.  Without it, that is an error (merge parallel links into
+        one, bandwidths adding, before adding them).
+
+    Raises
+    ------
+    networkx.NodeNotFound
+        If ``a`` or ``b`` is not in ``G``.
+    ValueError
+        If an arc this link would add exists and ``replace`` is false.
 
     Examples
     --------
@@ -160,6 +194,13 @@ def add_link(G, a, b, *, bandwidth_gbps, latency_ms=None, cost_per_gb=0.0, direc
         if end not in G:
             raise nx.NodeNotFound(f"link {a}-{b}: node {end!r} is not in the graph; "
                                   "add it with netprice.add_site first")
+    arcs = [(a, b)] if directed else [(a, b), (b, a)]
+    taken = [arc for arc in arcs if G.has_edge(*arc)]
+    if taken and not replace:
+        u, v = taken[0]
+        raise ValueError(f"a link {u}->{v} already exists ({G.edges[u, v].get('link')!r}); "
+                         "merge parallel links into one (bandwidths add), or pass replace=True")
+    G.remove_edges_from(taken)
     if geometry is None:
         geometry = [(G.nodes[a]["lon"], G.nodes[a]["lat"]), (G.nodes[b]["lon"], G.nodes[b]["lat"])]
     geometry = [tuple(float(c) for c in point[:2]) for point in geometry]
@@ -215,7 +256,7 @@ def bytes_per_token(G, mode) -> dict:
 
 
 def node_cost(data, workload, intensity) -> float:
-    """Processing cost at a node for a workload, $/Mtok (MODEL.md: cost x intensity)."""
+    """Processing cost at a node for a workload, $/Mtok (docs/model.md: cost x intensity)."""
     cost = data.get("cost", 0.0)
     if isinstance(cost, dict):
         return float(cost.get(workload, 0.0))

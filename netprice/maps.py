@@ -37,6 +37,7 @@ import networkx as nx
 from branca.element import MacroElement
 from jinja2 import Template
 
+from .map_view import FitView, LonFrame, label_layer, node_points
 from .offline import make_offline
 from .schema import PRICE_PARTS, unit
 
@@ -93,7 +94,10 @@ def load_boundaries(bbox=None, *, margin=(25.0, 15.0)) -> dict:
     bbox : tuple, optional
         ``(west, south, east, north)`` in degrees; only features whose own
         bounding box meets this one widened by ``margin`` are kept, which
-        keeps a regional map's HTML small.
+        keeps a regional map's HTML small.  ``east`` may exceed 180 (a
+        network across the antimeridian, see
+        :class:`netprice.map_view.LonFrame`): features there are moved by
+        360 degrees to meet it.
     margin : (float, float)
         Widening in degrees of longitude and latitude.
 
@@ -111,18 +115,34 @@ def load_boundaries(bbox=None, *, margin=(25.0, 15.0)) -> dict:
     ['country', 'us_state']
     >>> any(f["properties"]["name"] == "Japan" for f in fc["features"])
     False
+    >>> fiji = load_boundaries((175, -20, 185, -15))  # across the antimeridian
+    >>> any(f["properties"]["name"] == "Fiji" for f in fiji["features"])
+    True
     """
     fc = json.loads(_boundaries_text())
     features = []
     for i, f in enumerate(fc["features"]):
-        if bbox is not None:
-            w, s, e, n = _feature_bounds(f["geometry"])
-            if (e < bbox[0] - margin[0] or w > bbox[2] + margin[0]
-                    or n < bbox[1] - margin[1] or s > bbox[3] + margin[1]):
-                continue
-        f = dict(f, id=f"b{i}")
-        features.append(f)
+        shifts = (0.0,) if bbox is None else [
+            shift for shift in (0.0, 360.0, -360.0) if _meets(f, shift, bbox, margin)]
+        for shift in shifts:
+            moved = f if shift == 0 else dict(f, geometry=_shifted(f["geometry"], shift))
+            features.append(dict(moved, id=f"b{i}" if shift == 0 else f"b{i}{shift:+.0f}"))
     return {"type": "FeatureCollection", "features": features}
+
+
+def _meets(feature, shift, bbox, margin):
+    w, s, e, n = _feature_bounds(feature["geometry"])
+    return not (e + shift < bbox[0] - margin[0] or w + shift > bbox[2] + margin[0]
+                or n < bbox[1] - margin[1] or s > bbox[3] + margin[1])
+
+
+def _shifted(geometry, shift):
+    def walk(c):
+        if c and isinstance(c[0], (int, float)):
+            return [c[0] + shift, *c[1:]]
+        return [walk(item) for item in c]
+
+    return dict(geometry, coordinates=walk(geometry["coordinates"]))
 
 
 def _feature_bounds(geometry):
@@ -179,10 +199,49 @@ def _js_safe(fragment: str) -> str:
     return fragment.replace("\\", "&#92;").replace("`", "&#96;").replace("${", "&#36;{")
 
 
-def _tick(x: float, step: float) -> str:
-    # two significant figures of the tick spacing, so neighbouring ticks differ
-    decimals = 0 if step <= 0 else min(6, max(0, 1 - math.floor(math.log10(step))))
-    return f"{x:,.{decimals}f}"
+def _nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k at least ``raw``."""
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw * (1 - 1e-9))
+
+
+def scale_ticks(vmin: float, vmax: float, width: float = 222.0, char_px: float = 6.2):
+    """Round tick values on a colour bar ``width`` pixels wide, whose labels never touch.
+
+    The finest round step (1, 2, 2.5 or 5 x 10^k) that gives at most six
+    ticks and leaves every label (about ``char_px`` pixels a character)
+    clear of its neighbours: a narrow range of prices gets fewer, longer
+    labels instead of "0.210780.21128".
+
+    Returns
+    -------
+    list of (value, label, x)
+        ``x`` in pixels from the bar's left end.
+
+    Examples
+    --------
+    >>> [label for _, label, _ in scale_ticks(0.21078, 0.21128)]
+    ['0.2108', '0.2110', '0.2112']
+    >>> [label for _, label, _ in scale_ticks(10.0, 58.0)]
+    ['10', '20', '30', '40', '50']
+    """
+    span = vmax - vmin
+    step = _nice_step(span / 6.0)
+    for _ in range(12):
+        first = math.ceil(vmin / step - 1e-9) * step
+        values = [first + i * step for i in range(7) if first + i * step <= vmax + 1e-9 * span]
+        mantissa = round(step / 10.0 ** math.floor(math.log10(step)), 6)
+        decimals = max(0, -math.floor(math.log10(step) + 1e-12) + (mantissa == 2.5))
+        ticks = [(v, f"{v + 0.0:,.{decimals}f}", (v - vmin) / span * width) for v in values]
+        halves = [len(label) * char_px / 2 + 4 for _, label, _ in ticks]
+        if len(ticks) >= 2 and all(b[2] - a[2] >= ha + hb for a, b, ha, hb
+                                   in zip(ticks, ticks[1:], halves, halves[1:])):
+            return ticks
+        step = _nice_step(step * 1.01)
+    decimals = 2
+    while f"{vmin:.{decimals}f}" == f"{vmax:.{decimals}f}" and decimals < 12:
+        decimals += 1
+    return [(vmin, f"{vmin:,.{decimals}f}", 0.0), (vmax, f"{vmax:,.{decimals}f}", width)]
 
 
 # ---------------------------------------------------------------- graph reading
@@ -245,11 +304,12 @@ def link_groups(H) -> list[tuple]:
     return list(groups.items())
 
 
-def _arc_coords(H, u, v, d):
+def arc_coords(H, u, v, d, frame):
+    """An arc's line as (lat, lon) in the map's longitude frame, the short way round."""
     geom = d.get("geometry")
-    if geom and len(geom) >= 2:
-        return [(float(lat), float(lon)) for lon, lat in geom]
-    return [(H.nodes[u]["lat"], H.nodes[u]["lon"]), (H.nodes[v]["lat"], H.nodes[v]["lon"])]
+    if not geom or len(geom) < 2:
+        geom = [(H.nodes[u]["lon"], H.nodes[u]["lat"]), (H.nodes[v]["lon"], H.nodes[v]["lat"])]
+    return [(lat, lon) for lon, lat in frame.line(geom)]
 
 
 def _mercator(lat, lon):
@@ -342,25 +402,36 @@ class _Legend(MacroElement):
         self.saturated = SATURATED_COLOR
 
 
-def _scale_svg(cmap, width=230) -> str:
-    stops = "".join(
-        f'<stop offset="{k / 10:.1f}" '
-        f'stop-color="{cmap(cmap.vmin + (cmap.vmax - cmap.vmin) * k / 10)[:7]}"/>'
-        for k in range(11))
-    ticks = []
-    for k in range(5):
-        value = cmap.vmin + (cmap.vmax - cmap.vmin) * k / 4
-        x = 4 + (width - 8) * k / 4
-        anchor = "start" if k == 0 else "end" if k == 4 else "middle"
-        ticks.append(f'<line x1="{x:.1f}" y1="22" x2="{x:.1f}" y2="26" stroke="#333"/>'
-                     f'<text x="{x:.1f}" y="37" font-size="10" text-anchor="{anchor}">'
-                     f'{_tick(value, (cmap.vmax - cmap.vmin) / 4)}</text>')
+def _scale_svg(cmap, width=230, ticks=None, height=18) -> str:
+    """A colour bar with its ticks; ``ticks``: [(value, label, x)] (default: scale_ticks)."""
+    bar = width - 8
+    span = cmap.vmax - cmap.vmin
+    # tenths, and the colour map's own corners, so the bar shows its colours exactly
+    offsets = sorted({round(k / 10, 4) for k in range(11)}
+                     | {round((x - cmap.vmin) / span, 4) for x in cmap.index})
+    stops = "".join(f'<stop offset="{f:g}" stop-color="{cmap(cmap.vmin + span * f)[:7]}"/>'
+                    for f in offsets)
+    marks = []
+    for _, label, x in (ticks if ticks is not None else scale_ticks(cmap.vmin, cmap.vmax, bar)):
+        half = len(label) * 3.1
+        # a label stays inside the box: flush with an end it would pass
+        anchor = "start" if x - half < -4 else "end" if x + half > bar + 4 else "middle"
+        x += 4
+        marks.append(f'<line x1="{x:.1f}" y1="{height + 4}" x2="{x:.1f}" y2="{height + 8}" '
+                     f'stroke="#333"/><text x="{x:.1f}" y="{height + 19}" font-size="10" '
+                     f'text-anchor="{anchor}">{label}</text>')
     gid = f"np-grad-{id(cmap)}"
-    return (f'<svg width="{width}" height="40" role="img">'
+    return (f'<svg width="{width}" height="{height + 22}" role="img">'
             f'<defs><linearGradient id="{gid}">{stops}</linearGradient></defs>'
-            f'<rect x="4" y="4" width="{width - 8}" height="18" fill="url(#{gid})" '
+            f'<rect x="4" y="4" width="{bar}" height="{height}" fill="url(#{gid})" '
             'stroke="#555" stroke-width="0.5"/>'
-            + "".join(ticks) + "</svg>")
+            + "".join(marks) + "</svg>")
+
+
+def _utilisation_svg(width=230) -> str:
+    # the link colours as drawn: a bar over 0..100 %, ticked where the colours change
+    ticks = [(u, f"{100 * u:.0f} %", u * (width - 8)) for u in (0.0, 0.5, 1.0)]
+    return _scale_svg(_UTILISATION, width, ticks=ticks, height=10)
 
 
 def _legend_html(scales, graphs, has_arrows) -> str:
@@ -371,8 +442,11 @@ def _legend_html(scales, graphs, has_arrows) -> str:
     parts.append("<h4>netprice: locational prices</h4>"
                  f"<div class='np-muted'>objective {heads}</div>")
     for w, cmap in scales.items():
+        fixed = getattr(cmap, "np_fixed", False)
+        note = ("<div class='np-muted'>fixed scale: prices beyond it take its end colours</div>"
+                if fixed else "")
         parts.append(f"<div class='np-price-scale' data-workload='{_html.escape(w)}'>"
-                     f"<b>{_html.escape(cmap.caption)}</b><br>{_scale_svg(cmap)}</div>")
+                     f"<b>{_html.escape(cmap.caption)}</b><br>{_scale_svg(cmap)}{note}</div>")
 
     def key(svg, text):
         return f"<div class='np-key'><svg width='30' height='14'>{svg}</svg>{text}</div>"
@@ -385,9 +459,7 @@ def _legend_html(scales, graphs, has_arrows) -> str:
         return (f"<circle cx='15' cy='7' r='{r}' fill='{fill}' stroke='{stroke}' "
                 f"stroke-width='{width}'/>")
 
-    links = [key(line(utilisation_color(0.1)[:7], 2), "lightly used"),
-             key(line(utilisation_color(0.9)[:7], 6), "nearly full"),
-             key(line(SATURATED_COLOR, 12, "stroke-opacity='0.35' stroke-dasharray='4 4'")
+    links = [key(line(SATURATED_COLOR, 12, "stroke-opacity='0.35' stroke-dasharray='4 4'")
                  + line(SATURATED_COLOR, 6), "saturated")]
     if has_arrows:
         links.append(key("<polygon points='10,2 22,7 10,12' fill='#222'/>", "flow direction"))
@@ -395,9 +467,10 @@ def _legend_html(scales, graphs, has_arrows) -> str:
              key(dot(6, PRICE_COLORS[2], SATURATED_COLOR, 3), "compute full"),
              key(dot(4, PRICE_COLORS[2], "#fff", 1), "no compute"),
              key(dot(5, NO_PRICE_COLOR, "#555", 1), "no price")]
-    parts.append("<div class='np-keys'><div><b>Links</b>: colour, width = utilisation"
-                 + "".join(links) + "</div><div><b>Nodes</b>: size = capacity"
-                 + "".join(nodes) + "</div></div>")
+    parts.append("<div><b>Links</b>: colour and width = utilisation"
+                 f"{_utilisation_svg()}</div>"
+                 "<div class='np-keys'><div>" + "".join(links) + "</div><div><b>Nodes</b>: "
+                 "size = capacity" + "".join(nodes) + "</div></div>")
     parts.append("<div class='np-muted'>Hover a link for flows and rents "
                  f"({unit('edge', 'rent')}), a node for its price decomposition; "
                  "click a node for its serving mix.</div>")
@@ -407,18 +480,44 @@ def _legend_html(scales, graphs, has_arrows) -> str:
     return "".join(parts)
 
 
-def _price_scales(graphs, workloads) -> dict:
+def _fixed_ranges(price_range, workloads) -> dict:
+    """``{workload: (lo, hi)}`` from ``price_map``'s ``price_range``, checked."""
+    if price_range is None:
+        return {}
+    given = price_range if isinstance(price_range, dict) else {w: price_range
+                                                                 for w in workloads}
+    ranges = {}
+    for w, pair in given.items():
+        if w not in workloads:
+            raise ValueError(f"price_range names workload {w!r}, which is not declared; "
+                             f"choose among {workloads}")
+        try:
+            lo, hi = (float(x) for x in pair)
+        except (TypeError, ValueError):
+            raise ValueError(f"price_range for {w!r} must be (low, high) in $/Mtok, "
+                             f"got {pair!r}") from None
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ValueError(f"price_range for {w!r} must have low < high, got {pair!r}")
+        ranges[w] = (lo, hi)
+    return ranges
+
+
+def _price_scales(graphs, workloads, fixed) -> dict:
     scales = {}
     for w in workloads:
-        values = [float(d["price"][w]) for _, G in graphs for _, d in G.nodes(data=True)
-                  if isinstance(d.get("price"), dict) and _finite(d["price"].get(w))]
-        lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+        if w in fixed:
+            lo, hi = fixed[w]
+        else:
+            values = [float(d["price"][w]) for _, G in graphs for _, d in G.nodes(data=True)
+                      if isinstance(d.get("price"), dict) and _finite(d["price"].get(w))]
+            lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
         if hi - lo < 1e-9 * max(1.0, abs(hi)):
             # one uniform price: centre it on a visible band instead of a zero-width scale
             pad = max(abs(lo) * 0.05, 0.5)
             lo, hi = lo - pad, hi + pad
         scales[w] = bcm.LinearColormap(PRICE_COLORS, vmin=lo, vmax=hi,
                                        caption=f"{w} price, {unit('node', 'price')}")
+        scales[w].np_fixed = w in fixed
     return scales
 
 
@@ -510,10 +609,10 @@ def _classed(path, classes):
     return path
 
 
-def _add_links(layer, H, w, counters):
+def _add_links(layer, H, w, counters, frame):
     for key, arcs in link_groups(H):
         u, v, d0 = arcs[0]
-        coords = _arc_coords(H, u, v, d0)
+        coords = arc_coords(H, u, v, d0, frame)
         utils = [float(d["utilisation"]) for _, _, d in arcs if _finite(d.get("utilisation"))]
         util = max(utils) if utils else 0.0
         saturated = any(bool(d.get("saturated")) for _, _, d in arcs)
@@ -545,21 +644,32 @@ def _add_links(layer, H, w, counters):
                                           icon_anchor=(9, 9), class_name="np-arrow")).add_to(layer)
 
 
-def _add_nodes(layer, H, w, workloads, cmap, max_cap):
+def node_radius(capacity, max_cap) -> float:
+    """Marker radius, pixels: the area of a site's ring grows with its capacity."""
+    if capacity > 0:
+        return 7 + 9 * math.sqrt(capacity / max_cap) if max_cap > 0 else 9.0
+    return 5.5
+
+
+#: The largest marker radius (a site of the largest capacity), pixels.
+MAX_RADIUS = 16.0
+
+
+def _add_nodes(layer, H, w, workloads, cmap, max_cap, frame):
     for n, d in H.nodes(data=True):
         price = (d.get("price") or {}).get(w)
         cap = float(d.get("capacity") or 0.0) if _finite(d.get("capacity")) else 0.0
         util = d.get("utilisation")
         full = cap > 0 and ((_finite(util) and float(util) >= 1 - 1e-6)
                             or (_finite(d.get("scarcity")) and float(d["scarcity"]) > 1e-9))
+        radius = node_radius(cap, max_cap)
         if cap > 0:
-            radius = 7 + 9 * math.sqrt(cap / max_cap) if max_cap > 0 else 9
             stroke, weight = (SATURATED_COLOR, 3.5) if full else ("#111", 2)
         else:
-            radius, stroke, weight = 5.5, "#ffffff", 1.5
+            stroke, weight = "#ffffff", 1.5
         fill = cmap(float(price))[:7] if _finite(price) else NO_PRICE_COLOR
         marker = folium.CircleMarker(
-            (d["lat"], d["lon"]), radius=radius, color=stroke, weight=weight,
+            (d["lat"], frame.lon(d["lon"])), radius=radius, color=stroke, weight=weight,
             fill=True, fill_color=fill, fill_opacity=0.95,
             tooltip=folium.Tooltip(_js_safe(_node_tooltip(n, d, w)), sticky=True),
             popup=folium.Popup(_js_safe(_node_popup(n, d, workloads)), max_width=420),
@@ -567,28 +677,52 @@ def _add_nodes(layer, H, w, workloads, cmap, max_cap):
         _classed(marker, "np-node").add_to(layer)
 
 
-def _bounds(graphs):
+def _bounds(graphs, frame):
+    """West, south, east, north of every node and link line, in the frame."""
     lats, lons = [], []
     for _, G in graphs:
         for _, d in G.nodes(data=True):
             lats.append(float(d["lat"]))
-            lons.append(float(d["lon"]))
-        for _, _, d in G.edges(data=True):
-            for lon, lat in d.get("geometry") or ():
-                lats.append(float(lat))
-                lons.append(float(lon))
+            lons.append(frame.lon(d["lon"]))
+        for u, v, d in G.edges(data=True):
+            if d.get("geometry"):
+                for lat, lon in arc_coords(G, u, v, d, frame):
+                    lats.append(lat)
+                    lons.append(lon)
     return min(lons), min(lats), max(lons), max(lats)
 
 
-def _labels(H, compare):
+def price_layers(graphs, workloads, workload):
+    """The (empty) price layers: one base layer (radio button) per result and workload.
+
+    Yields ``(index of the result, its graph, workload, folium.FeatureGroup)``;
+    layers are named "chat (transfer)", and the chosen workload of the
+    first result is shown first.
+    """
+    for i, (label, G) in enumerate(graphs):
+        for w in workloads:
+            yield i, G, w, folium.FeatureGroup(name=f"{w} ({label})", overlay=False,
+                                               control=True, show=(i == 0 and w == workload))
+
+
+def _named_graphs(H, compare):
     graphs = [H] if compare is None else [H, compare]
-    labels = [_mode(G) for G in graphs]
-    if len(labels) == 2 and labels[0] == labels[1]:
-        labels[1] = f"{labels[1]}, compare"
-    return list(zip(labels, graphs))
+    names = [_mode(G) for G in graphs]
+    if len(names) == 2 and names[0] == names[1]:
+        names[1] = f"{names[1]}, compare"
+    return list(zip(names, graphs))
 
 
-def price_map(H, workload=None, *, compare=None, tiles="auto", offline=True) -> folium.Map:
+#: Above this many nodes and links, maps draw on a canvas from compact data
+#: (:mod:`netprice.map_canvas`) instead of one SVG element per node and link.
+CANVAS_THRESHOLD = 3000
+#: Networks up to this many nodes show their names at first; larger ones
+#: have the "Node names" layer off until the user turns it on.
+LABELS_SHOWN_UP_TO = 30
+
+
+def price_map(H, workload=None, *, compare=None, tiles="auto", offline=True, price_range=None,
+              labels=None, canvas=None, progress=None) -> folium.Map:
     """An interactive map of locational prices, link use and congestion rents.
 
     Reads the result attributes that :func:`netprice.annotate` wrote on the
@@ -617,6 +751,22 @@ def price_map(H, workload=None, *, compare=None, tiles="auto", offline=True) -> 
     offline : bool
         Inline Leaflet and jQuery from pip packages so that the saved HTML
         loads no script or stylesheet from the network.
+    price_range : (float, float) or dict, optional
+        Fix the colour scale, $/Mtok: ``(low, high)`` for every workload or
+        ``{workload: (low, high)}``, so that maps of different runs share
+        one scale (a price outside it takes the colour of its end).
+        Default: each workload's scale spans its prices on this map.
+    labels : bool, optional
+        Show the "Node names" layer at first (default: for networks of at
+        most :data:`LABELS_SHOWN_UP_TO` nodes); it is in the layer list
+        either way and draws the names of the nodes in view.
+    canvas : bool, optional
+        Draw on a canvas from one compact copy of the data, with tooltips
+        built on hover (default: above :data:`CANVAS_THRESHOLD` nodes and
+        links): a 25,600-node grid becomes a file of a few tens of MB
+        instead of hundreds.  No flow-direction arrows are drawn then.
+    progress : callable, optional
+        ``progress(done, total, what)`` after each step of drawing.
 
     Returns
     -------
@@ -652,11 +802,15 @@ def price_map(H, workload=None, *, compare=None, tiles="auto", offline=True) -> 
         workload = workloads[0]
     elif workload not in workloads:
         raise ValueError(f"workload {workload!r} is not declared; choose one of {workloads}")
+    fixed = _fixed_ranges(price_range, workloads)
 
-    graphs = _labels(H, compare)
-    west, south, east, north = _bounds(graphs)
+    graphs = _named_graphs(H, compare)
+    frame = LonFrame(d["lon"] for _, G in graphs for _, d in G.nodes(data=True))
+    west, south, east, north = _bounds(graphs, frame)
+    if canvas is None:
+        canvas = H.number_of_nodes() + H.number_of_edges() // 2 > CANVAS_THRESHOLD
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=4,
-                   tiles=None, control_scale=True, prefer_canvas=False)
+                   tiles=None, control_scale=True, prefer_canvas=bool(canvas))
     if offline:
         make_offline(m)
 
@@ -676,24 +830,34 @@ def price_map(H, workload=None, *, compare=None, tiles="auto", offline=True) -> 
     elif tiles:
         folium.TileLayer(tiles, name=str(tiles), overlay=True, control=True, show=True).add_to(m)
 
-    scales = _price_scales(graphs, workloads)
+    scales = _price_scales(graphs, workloads, fixed)
     max_cap = max((float(d.get("capacity") or 0.0) for _, G in graphs for _, d in G.nodes(data=True)
                    if _finite(d.get("capacity"))), default=0.0)
-    layer_workload = {}
-    counters = {"saturated": 0, "arrows": 0}
-    for i, (label, G) in enumerate(graphs):
-        for w in workloads:
-            name = f"{w} ({label})"
-            layer_workload[name] = w
-            layer = folium.FeatureGroup(name=name, overlay=False, control=True,
-                                        show=(i == 0 and w == workload))
-            _add_links(layer, G, w, counters)
-            _add_nodes(layer, G, w, workloads, scales[w], max_cap)
-            layer.add_to(m)
+    report = progress or (lambda done, total, what: None)
+    if canvas:
+        from .map_canvas import add_canvas_layers
 
-    _Legend(_legend_html(scales, graphs, counters["arrows"] > 0),
-            layer_workload, workload).add_to(m)
+        layer_workload = add_canvas_layers(m, graphs, workloads, workload, scales, max_cap,
+                                           frame, report)
+        arrows = False
+    else:
+        layer_workload = {}
+        counters = {"saturated": 0, "arrows": 0}
+        total = len(graphs) * len(workloads)
+        for _, G, w, layer in price_layers(graphs, workloads, workload):
+            layer_workload[layer.layer_name] = w
+            _add_links(layer, G, w, counters, frame)
+            _add_nodes(layer, G, w, workloads, scales[w], max_cap, frame)
+            layer.add_to(m)
+            report(len(layer_workload), total, f"layer {layer.layer_name}")
+        arrows = counters["arrows"] > 0
+
+    label_layer(m, graphs, frame,
+                show=labels if labels is not None else H.number_of_nodes() <= LABELS_SHOWN_UP_TO)
+    _Legend(_legend_html(scales, graphs, arrows), layer_workload, workload).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     pad = 0.5
-    m.fit_bounds([[south - pad, west - pad], [north + pad, east + pad]], padding=(30, 30))
+    bounds = [[south - pad, west - pad], [north + pad, east + pad]]
+    m.fit_bounds(bounds, padding=(30, 30))
+    FitView(bounds, node_points(graphs, frame), MAX_RADIUS).add_to(m)
     return m

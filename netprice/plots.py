@@ -32,13 +32,13 @@ function                    reads
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .io.files import atomic_write_bytes, png_bytes
 from .tables import merit_order_table, result_table
 
 __all__ = [
@@ -65,7 +65,7 @@ def _figure(width=7.0, height=4.2, ncols=1):
 
 def _finish(fig, path):
     if path is not None:
-        fig.savefig(path, dpi=120)
+        atomic_write_bytes(path, png_bytes(fig))
     return fig
 
 
@@ -147,25 +147,65 @@ def merit_order_plot(res_or_table, workload=None, *, intensity=None, ax=None, pa
         ax.annotate(str(node), (row["start"] + row["capacity"] / 2, row["cost"]),
                     xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
                     fontsize=8)
+    top = float(max(t["cost"].max(), (t["cost"] + t["scarcity"]).max()))
     if used_known:
         used = t[t["compute_used"] > 1e-9]
-        cleared = float(t["compute_used"].sum())
-        if not used.empty:
-            price = float((used["cost"] + used["scarcity"]).max())
+        local = _local_prices(res_or_table, t, workload)
+        prices = local[used.index].dropna()
+        if len(prices) and prices.max() - prices.min() <= 1e-6 * max(1.0, abs(prices.max())):
+            # one price for all: the merit order cleared as one market
+            cleared, price = float(t["compute_used"].sum()), float(prices.max())
             ax.axvline(cleared, color="#e66101", ls="--", lw=1.2,
                        label=f"cleared {cleared:,.0f} {unit}")
             ax.axhline(price, color="#d7191c", ls=":", lw=1.2,
                        label=f"clearing price {price:,.2f} {_PRICE}")
             ax.plot([cleared], [price], "o", color="#d7191c", zorder=5)
+        elif len(prices):
+            # the network separates the sites: each has its own price, and no
+            # single cleared quantity or price means anything
+            _draw_local_prices(ax, t, local)
+            top = max(top, float(local.max()))
+            ax.set_title(f"{len(set(prices.round(6)))} local prices: the network separates "
+                         "the sites", fontsize=9, loc="right")
         ax.add_patch(_rect(0, 0, 0, "#6a9ec4", label="capacity in use"))
     ax.set_xlim(0, float(t["end"].iloc[-1]) * 1.02)
-    top = float(max(t["cost"].max(), (t["cost"] + t["scarcity"]).max()))
     ax.set_ylim(0, top * 1.15 if top > 0 else 1.0)
     ax.set_xlabel(f"cumulative capacity, {unit}")
     ax.set_ylabel(f"marginal cost, {price_unit}")
-    ax.set_title("Merit order of compute" + (f": {workload}" if workload else ""))
+    ax.set_title("Merit order of compute" + (f": {workload}" if workload else ""), loc="left")
     ax.legend(loc="upper left", fontsize=8)
     return _finish(fig, path)
+
+
+def _local_prices(res, t, workload):
+    """The price at each site of ``t``, in the units of the chart.
+
+    With a workload and a result's prices: the locational price of that
+    workload at the site.  Otherwise the price of compute there, cost plus
+    scarcity rent, known where the site is in use.
+    """
+    prices = getattr(res, "prices", None)
+    if workload is not None and isinstance(prices, pd.DataFrame) and "price" in prices.columns:
+        table = _flat(prices)
+        if {"node", "workload"} <= set(table.columns):
+            mine = table[table["workload"] == workload].set_index("node")["price"]
+            return mine.reindex(t.index).astype(float)
+    local = (t["cost"] + t["scarcity"]).astype(float)
+    return local.where(t["compute_used"] > 1e-9)
+
+
+def _draw_local_prices(ax, t, local):
+    label = f"price at the site, {_PRICE}"
+    for node, row in t.iterrows():
+        price = local.get(node)
+        if price is None or not np.isfinite(price):
+            continue
+        ax.hlines(price, row["start"], row["end"], color="#d7191c", lw=2.2, zorder=4,
+                  label=label)
+        label = None  # one legend entry for all sites
+        ax.annotate(f"{price:,.2f}", (row["end"], price), xytext=(-2, 3),
+                    textcoords="offset points", ha="right", va="bottom", fontsize=7,
+                    color="#d7191c")
 
 
 def _rect(x, width, height, colour, label=None):
@@ -565,6 +605,4 @@ def ranking_plot(ranking, *, top=20, title=None, path=None):
         ax.text(0.5, 0.5, "no feasible outage", transform=ax.transAxes, ha="center")
     if notes:
         fig.supxlabel("\n".join(notes), fontsize=8, color="#a11d21")
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _finish(fig, path)

@@ -1,6 +1,6 @@
 """The graph contract: attribute names, units, defaults, and who writes them.
 
-:data:`ATTRIBUTES` is the single place the names of MODEL.md section 6
+:data:`ATTRIBUTES` is the single place the names of docs/model.md section 6
 live.  The readers fill the *input* attributes (and *derive* a few from
 them), the LP builder reads them, and :func:`netprice.annotate` writes the
 *output* attributes.  Validation, the GeoJSON reader and writer, annotate
@@ -13,6 +13,8 @@ documentation and checks.
 from __future__ import annotations
 
 import copy
+import difflib
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,6 +27,7 @@ __all__ = [
     "names",
     "input_names",
     "output_names",
+    "near_miss",
     "default",
     "unit",
     "WORKLOAD_FIELDS",
@@ -198,6 +201,53 @@ def output_names(where) -> tuple[str, ...]:
     ('flow_gbps', 'flow_tokens', 'utilisation', 'saturated', 'rent')
     """
     return names(where, role="output")
+
+
+#: How alike (difflib ratio of the lower-cased names) an unknown name must be
+#: to a contract name to count as a misspelling of it: 0.8 catches one or
+#: two slips in a word ("capactiy", "latency" for "latency_ms", "costs")
+#: and leaves unrelated metadata alone ("country", "operator", "role").
+NEAR_MISS_RATIO = 0.8
+
+# Names a mistake cannot hit: node coordinates come from the geometry, and
+# free text misspelt changes no answer.
+_NOT_GUESSED = {("node", "lon"), ("node", "lat"), ("graph", "name"), ("workload", "description")}
+
+
+def near_miss(name, where, *, extra=()) -> str | None:
+    """The input attribute of ``where`` that ``name`` looks like a misspelling of, or None.
+
+    A name that is not in the contract is a near miss when it differs from
+    an input name only in case or separators (``"Capacity"``,
+    ``"cost-per-gb"``) or is as alike as :data:`NEAR_MISS_RATIO`
+    (``"capactiy"``, ``"latency"``).  Readers and :func:`netprice.validate`
+    refuse near misses: kept as metadata, they would silently drop the
+    value they were meant to set.  Other unknown names are metadata.
+
+    Parameters
+    ----------
+    name : str
+    where : {"graph", "workload", "node", "edge"}
+    extra : iterable of str
+        Further names that count as known here (e.g. ``"source"`` on a link feature).
+
+    Examples
+    --------
+    >>> near_miss("capactiy", "node"), near_miss("Cost", "node"), near_miss("country", "node")
+    ('capacity', 'cost', None)
+    >>> near_miss("latency", "edge"), near_miss("capacity", "node")
+    ('latency_ms', None)
+    """
+    if not isinstance(name, str) or name in names(where) or name in extra:
+        return None
+    candidates = [a.name for a in ATTRIBUTES if a.where == where and a.role == "input"
+                  and (where, a.name) not in _NOT_GUESSED] + list(extra)
+    folded = re.sub(r"[\s\-.]+", "_", name.strip().lower())
+    for candidate in candidates:
+        if folded == candidate.lower():
+            return candidate
+    best = difflib.get_close_matches(folded, candidates, n=1, cutoff=NEAR_MISS_RATIO)
+    return best[0] if best else None
 
 
 def default(where, name):

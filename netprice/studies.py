@@ -1,7 +1,7 @@
 """The case studies of the published paper, as functions returning tables.
 
 ``netprice reproduce`` (:mod:`netprice.reproduce`) turns these into a report;
-tests check their numbers against the published figures (MODEL.md section 1).
+tests check their numbers against the published figures (docs/model.md section 1).
 """
 
 from __future__ import annotations

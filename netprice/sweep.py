@@ -37,8 +37,31 @@ __all__ = ["sweep", "scenarios_for", "run_scenarios", "ScenarioRunner", "Scenari
 
 
 def scenarios_for(parameter, values):
-    """One :class:`Scenario` per value, named ``parameter=value``."""
-    return [Scenario(f"{parameter}={v}", parameter, v) for v in values]
+    """One :class:`Scenario` per value, named ``parameter=value``.
+
+    Names show the shortest rounding of each value (at least six
+    significant digits) that still tells the values apart; the scenario
+    keeps the exact value.
+
+    Examples
+    --------
+    >>> [s.name for s in scenarios_for("demand_scale", [0.5, 7 / 13, 1])]
+    ['demand_scale=0.5', 'demand_scale=0.538462', 'demand_scale=1']
+    >>> [s.name for s in scenarios_for("x", [1.0000001, 1.0000002])]
+    ['x=1.0000001', 'x=1.0000002']
+    """
+    values = list(values)
+    return [Scenario(f"{parameter}={label}", parameter, v)
+            for label, v in zip(value_labels(values), values)]
+
+
+def value_labels(values) -> list:
+    """Short labels of sweep values, distinct where the values are."""
+    for digits in range(6, 18):
+        labels = [format(v, f".{digits}g") if isinstance(v, float) else str(v) for v in values]
+        if len(set(labels)) == len({repr(v) for v in values}):
+            return labels
+    return [repr(v) for v in values]
 
 
 class ScenarioRunner:

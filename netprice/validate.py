@@ -1,4 +1,4 @@
-"""Checks that a graph satisfies the netprice contract (MODEL.md section 6).
+"""Checks that a graph satisfies the netprice contract (docs/model.md section 6).
 
 Readers call :func:`validate` on what they built, so a file and a graph
 made in code meet the same checks and the same messages.  Each problem is
@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import networkx as nx
 
 from .curves import BID_FIELDS, CAPACITY_RTOL, OFFER_FIELDS
-from .errors import ValidationError
-from .schema import WORKLOAD_FIELDS, input_names
+from .errors import InputWarning, ValidationError
+from .geo import LINK_END_TOLERANCE_KM, geodesic_km
+from .schema import WORKLOAD_FIELDS, input_names, names, near_miss
 
-__all__ = ["validate", "check_number", "check_offers", "check_bids"]
+__all__ = ["validate", "check_number", "check_names", "link_end_problem", "check_offers",
+           "check_bids"]
 
 
 def _describe(value) -> str:
@@ -95,11 +98,13 @@ def _check_workloads(G):
             raise ValidationError(
                 f"must be an object of workload parameters, got {_describe(spec)}",
                 feature=feature, field="workloads")
-        unknown = set(spec) - set(input_names("workload"))
+        unknown = sorted(set(spec) - set(input_names("workload")), key=str)
         if unknown:
+            guess = near_miss(unknown[0], "workload")
             raise ValidationError(
-                f"unknown parameter(s) {sorted(unknown)}", feature=feature, field=sorted(unknown)[0],
-                fix=f"use {', '.join(WORKLOAD_FIELDS)}")
+                f"unknown parameter(s) {unknown}", feature=feature, field=unknown[0],
+                fix=(f"did you mean '{guess}'? " if guess else "")
+                + f"use {', '.join(WORKLOAD_FIELDS)}")
         if spec.get("latency_ms") is not None:
             try:
                 check_number(spec["latency_ms"], feature=feature, field="latency_ms",
@@ -168,10 +173,14 @@ def _node_is_plainly_valid(data, workloads) -> bool:
     return data.get("serves") is None and data.get("offers") is None and data.get("bids") is None
 
 
+def _node_label(n) -> str:
+    return repr(n) if not isinstance(n, str) else f"'{n}'"
+
+
 def _check_node(n, data, workloads):
     if _node_is_plainly_valid(data, workloads):
         return
-    feature = repr(n) if not isinstance(n, str) else f"'{n}'"
+    feature = _node_label(n)
     for axis, bound in (("lon", 180.0), ("lat", 90.0)):
         if data.get(axis) is None:
             raise ValidationError(
@@ -242,15 +251,187 @@ def _check_edge(u, v, data):
         check_number(data["cost_per_gb"], feature=feature, field="cost_per_gb", minimum=0)
 
 
-def validate(G, *, file=None) -> None:
+def check_names(keys, where, *, feature, known=None, extra=()) -> None:
+    """Refuse attribute names that look like misspellings of the graph contract's.
+
+    A name close to an input attribute of ``where`` (same but for case or
+    separators, or as alike as :data:`netprice.schema.NEAR_MISS_RATIO`) is
+    an error with "did you mean": kept as metadata, ``"capactiy": 2e6``
+    would leave the site without compute and move every price.  Other
+    unknown names are metadata and pass.
+
+    Parameters
+    ----------
+    keys : iterable of str
+    where : {"graph", "workload", "node", "edge"}
+    feature : str
+        Named in the error.
+    known : set, optional
+        Names already judged fine; names judged fine here are added, so a
+        caller checking many nodes judges each name once.
+    extra : iterable of str
+        Further names that are known here.
+
+    Examples
+    --------
+    >>> check_names(["capacity", "operator"], "node", feature="'A'")
+    >>> check_names(["capactiy"], "node", feature="'A'")
+    Traceback (most recent call last):
+    ...
+    netprice.errors.ValidationError: feature 'A', field 'capactiy': is not a netprice attribute; did you mean 'capacity'? (rename it 'capacity'; names that are not close to one of docs/format.md are kept as metadata)
+    """
+    if known is None:
+        known = set(names(where))
+    for key in keys:
+        if key in known:
+            continue
+        guess = near_miss(key, where, extra=extra)
+        if guess is not None:
+            raise ValidationError(
+                f"is not a netprice attribute; did you mean '{guess}'?", feature=feature,
+                field=str(key), fix=f"rename it '{guess}'; names that are not close to one of "
+                                    "docs/format.md are kept as metadata")
+        known.add(key)
+
+
+def _check_link_ids(G) -> None:
+    """One id, one link: an undirected link's two arcs may share it, nothing else may.
+
+    Tables list links by id and contingency takes a link out by its id: two
+    links under one id would be reported, and taken out, as one.
+    """
+    arcs_of = {}
+    for u, v, lid in G.edges(data="link"):
+        if lid is not None:
+            arcs_of.setdefault(lid, []).append((u, v))
+    for lid, arcs in arcs_of.items():
+        if len(arcs) == 1 or (len(arcs) == 2 and arcs[0] == arcs[1][::-1]):
+            continue
+        links = []
+        for u, v in arcs:
+            if (v, u) not in links:
+                links.append((u, v))
+        shown = " and ".join(f"{u}->{v}" if G.edges[u, v].get("directed") else f"{u}-{v}"
+                             for u, v in links[:3])
+        raise ValidationError(
+            f"link id {lid!r} is used by {len(links)} links: {shown}", feature=f"'{lid}'",
+            field="id", fix="give every link its own id (contingency takes a link out by "
+                            "its id, and the tables list links by it)")
+
+
+def _where(point) -> str:
+    return f"[{point[0]:.6g}, {point[1]:.6g}]"
+
+
+def _km(distance) -> str:
+    return f"{distance:,.1f} km" if distance < 10 else f"{distance:,.0f} km"
+
+
+def link_end_problem(geometry, source, target, at_source, at_target):
+    """What is wrong with where a link's geometry ends, as ``(problem, fix)``, or None.
+
+    The ends must lie within :data:`netprice.geo.LINK_END_TOLERANCE_KM` of
+    the link's nodes, the first at the source: a link's latency is derived
+    from its geometry, so a geometry that runs elsewhere changes prices.
+
+    Parameters
+    ----------
+    geometry : sequence of (lon, lat)
+    source, target : hashable
+        The node ids, for the message.
+    at_source, at_target : (lon, lat)
+        Where the nodes are.
+
+    Examples
+    --------
+    >>> link_end_problem([(0.0, 0.0), (1.0, 0.0)], "A", "B", (0.0, 0.0), (1.0, 0.0)) is None
+    True
+    >>> link_end_problem([(0.0, 0.0), (50.0, 10.0)], "A", "B", (0.0, 0.0), (10.0, 50.0))[0]
+    "geometry ends at [50, 10], 5,758 km from its target 'B' at [10, 50]; the one or the other has longitude and latitude swapped"
+    """
+    start, end = tuple(geometry[0][:2]), tuple(geometry[-1][:2])
+    tolerance = LINK_END_TOLERANCE_KM
+    off_start, off_end = geodesic_km(start, at_source), geodesic_km(end, at_target)
+    if off_start <= tolerance and off_end <= tolerance:
+        return None
+    if geodesic_km(start, at_target) <= tolerance and geodesic_km(end, at_source) <= tolerance:
+        return (f"geometry runs from the target '{target}' to the source '{source}'",
+                "reverse its positions, or swap source and target")
+    for which, role, node, point, at, off in (
+            ("starts", "source", source, start, at_source, off_start),
+            ("ends", "target", target, end, at_target, off_end)):
+        if off <= tolerance:
+            continue
+        problem = (f"geometry {which} at {_where(point)}, {_km(off)} from its {role} '{node}' "
+                   f"at {_where(at)}")
+        swapped = abs(point[0]) <= 90 and geodesic_km((point[1], point[0]), at) <= tolerance
+        if swapped:
+            return (problem + "; the one or the other has longitude and latitude swapped",
+                    "GeoJSON positions are [lon, lat]: swap the two numbers where they are "
+                    "the wrong way round")
+        return (problem, f"a link's geometry must start at its source and end at its target "
+                         f"(within {tolerance:g} km); correct that end or the node, or leave "
+                         "the geometry out for a straight line")
+    raise AssertionError("unreachable")
+
+
+def _check_geometry(G, u, v, data) -> None:
+    geometry = data.get("geometry")
+    if not geometry:
+        return
+    nu, nv = G.nodes[u], G.nodes[v]
+    at_u, at_v = (nu["lon"], nu["lat"]), (nv["lon"], nv["lat"])
+    # Written by add_link from the nodes, or read from a file that agrees:
+    # the ends are the nodes' own coordinates, and no distance is needed.
+    if tuple(geometry[0][:2]) == at_u and tuple(geometry[-1][:2]) == at_v:
+        return
+    found = link_end_problem(geometry, u, v, at_u, at_v)
+    if found is not None:
+        raise ValidationError(found[0], feature=link_label(u, v, data), field="geometry",
+                              fix=found[1])
+
+
+def _listing(items, limit=5) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _warn_free_compute(G, workloads, file) -> None:
+    """Warn about compute with no cost: legal (cost 0), but prices it sets are then 0."""
+    free = []
+    for n, data in G.nodes(data=True):
+        if not data.get("capacity") or data.get("offers") is not None:
+            continue  # offers carry their own prices
+        cost = data.get("cost")
+        if cost is None:
+            free.append(f"'{n}'")
+        elif isinstance(cost, dict):
+            runs = data.get("serves") or workloads
+            missing = [w for w in runs if w not in cost]
+            if missing:
+                free.append(f"'{n}' ({', '.join(map(str, missing))})")
+    if free:
+        where = f"{file}: " if file is not None else ""
+        warnings.warn(InputWarning(
+            f"{where}{len(free)} compute site(s) have no cost, so they compute for free and "
+            f"every price they set is 0: {_listing(free)} (give each a cost in $/Mtok; write "
+            "cost 0 to mean free)"), stacklevel=3)
+
+
+def validate(G, *, file=None, warn=True) -> None:
     """Check that ``G`` is a network netprice can clear.
 
     Parameters
     ----------
     G : networkx.DiGraph
-        A network following the graph contract (MODEL.md section 6).
+        A network following the graph contract (docs/model.md section 6).
     file : str, optional
         Named in error messages when the graph was read from a file.
+    warn : bool
+        Also warn (:class:`~netprice.errors.InputWarning`) about input that
+        is legal but may not mean what it says: compute sites with no cost.
+        The readers pass False and leave it to :func:`netprice.clear_market`,
+        which validates again, so that a file read and cleared warns once.
 
     Raises
     ------
@@ -276,17 +457,26 @@ def validate(G, *, file=None) -> None:
                 f"a network must be a networkx.DiGraph, got {type(G).__name__}",
                 fix="merge parallel links (bandwidths add) and use nx.DiGraph")
         workloads = _check_workloads(G)
+        check_names(G.graph, "graph", feature="netprice")
         if G.number_of_nodes() == 0:
             raise ValidationError("the network has no nodes",
                                   fix="add at least one site with compute and demand")
+        known = set(names("node"))
         for n, data in G.nodes(data=True):
             _check_node(n, data, workloads)
+            check_names(data, "node", feature=_node_label(n), known=known)
+        known = set(names("edge"))
         # The order of G.edges(data=True), over the plain adjacency dicts.
         for u, nbrs in G.adjacency():
             for v, data in nbrs.items():
                 _check_edge(u, v, data)
+                check_names(data, "edge", feature=link_label(u, v, data), known=known)
+                _check_geometry(G, u, v, data)
+        _check_link_ids(G)
     except ValidationError as err:
         raise (err.in_file(file) if file is not None else err) from None
+    if warn:
+        _warn_free_compute(G, workloads, file)
 
 
 # -- offers and bids (MODEL.md section 10; the format is netprice.curves) ------------------------

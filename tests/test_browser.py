@@ -67,10 +67,10 @@ def shots(tmp_path):
 class Offline:
     """A page whose only reachable URLs are file:// and data:."""
 
-    def __init__(self, browser, html_path):
+    def __init__(self, browser, html_path, viewport=VIEWPORT):
         self.blocked: list[tuple[str, str]] = []
         self.console: list[str] = []
-        self.page = browser.new_page(viewport=VIEWPORT)
+        self.page = browser.new_page(viewport=viewport)
         self.page.route("**/*", self._route)
         self.page.on("console", lambda msg: msg.type == "error" and self.console.append(msg.text))
         self.page.on("pageerror", lambda exc: self.console.append(f"uncaught: {exc}"))
@@ -219,3 +219,161 @@ def test_us5_case_map(browser, tmp_path, shots, us5):
     finally:
         view.page.close()
 
+
+
+# -- readable at any size ------------------------------------------------------------------------
+
+LAPTOP = {"width": 1280, "height": 720}
+
+# Every node's marker box against every control's box (zoom, layers, legend,
+# scale, attribution), in page pixels; also whether each node is on screen.
+_UNDER_CONTROLS_JS = """() => {
+  const map = %s;
+  const box = map.getContainer().getBoundingClientRect();
+  const controls = [...map.getContainer().querySelectorAll('.leaflet-control')]
+    .map(e => e.getBoundingClientRect()).filter(r => r.width && r.height);
+  const nodes = [];
+  map.eachLayer(l => {
+    if (l instanceof L.CircleMarker && (l.options.npNode !== undefined ||
+        /np-node/.test(l.options.className || ''))) {
+      const p = map.latLngToContainerPoint(l.getLatLng()), r = l.getRadius() + 2;
+      nodes.push({left: box.left + p.x - r, right: box.left + p.x + r,
+                  top: box.top + p.y - r, bottom: box.top + p.y + r});
+    }
+  });
+  const hidden = [], off = [];
+  nodes.forEach((n, i) => {
+    if (n.left < box.left || n.right > box.right || n.top < box.top || n.bottom > box.bottom)
+      off.push(i);
+    controls.forEach((c, j) => {
+      if (n.right > c.left && n.left < c.right && n.bottom > c.top && n.top < c.bottom)
+        hidden.push([i, j]);
+    });
+  });
+  return {nodes: nodes.length, controls: controls.length, hidden: hidden, off: off};
+}""" % _MAP_JS
+
+
+@pytest.mark.parametrize("name", ["us5", "us20"])
+def test_no_node_under_a_control_or_the_legend_on_a_laptop_screen(browser, tmp_path, shots, name):
+    import netprice as npx
+
+    G = npx.read_geojson(npx.dataset_path(name))
+    transfer = npx.annotate(G, npx.clear_market(G, mode="transfer"))
+    baseline = npx.annotate(G, npx.clear_market(G, mode="baseline"))
+    path = tmp_path / f"{name}.html"
+    # as `netprice clear --mode both --map` draws it: eight layers in the layer list
+    price_map(transfer, compare=baseline).save(str(path))
+    view = Offline(browser, path, viewport=LAPTOP)
+    try:
+        found = view.page.evaluate(_UNDER_CONTROLS_JS)
+        assert found["nodes"] == G.number_of_nodes() and found["controls"] >= 5
+        assert found["hidden"] == [] and found["off"] == [], found
+        view.page.screenshot(path=str(shots / f"{name}-1280x720.png"))
+    finally:
+        view.page.close()
+
+
+def test_node_names_layer_toggles(browser, tmp_path):
+    path = tmp_path / "names.html"
+    price_map(annotated_graph(), tiles=None).save(str(path))
+    view = Offline(browser, path, viewport=LAPTOP)
+    try:
+        labels = view.page.locator(".np-label")
+        assert sorted(labels.all_inner_texts()) == sorted(
+            ["Seattle", "San Francisco", "Chicago", "Dallas", "New York"])
+        view.page.get_by_text("Node names").click()
+        assert labels.count() == 0
+        view.page.get_by_text("Node names").click()
+        assert labels.count() == N_NODES
+        assert view.console == []
+    finally:
+        view.page.close()
+
+
+def test_legend_ticks_do_not_touch_on_a_narrow_price_range(browser, tmp_path):
+    H = annotated_graph()
+    for _, d in H.nodes(data=True):
+        d["price"]["chat"] = 0.21078 + 0.0005 * (d["lon"] + 122.42) / 48.41
+    path = tmp_path / "narrow.html"
+    price_map(H, tiles=None).save(str(path))
+    view = Offline(browser, path, viewport=LAPTOP)
+    try:
+        boxes = view.page.evaluate("""() => [...document.querySelectorAll(
+            ".np-price-scale[data-workload='chat'] text")].map(t => {
+              const r = t.getBoundingClientRect(); return [r.left, r.right, t.textContent]; })""")
+        assert len(boxes) >= 2
+        for (_, right, a), (left, _, b) in zip(boxes, boxes[1:]):
+            assert right + 2 <= left, (a, b)
+    finally:
+        view.page.close()
+
+
+def _grid(n):
+    """An n x n annotated grid with made-up results: a network too large for SVG."""
+    import networkx as nx
+
+    H = nx.DiGraph(workloads={"chat": {"latency_ms": None}, "image": {"latency_ms": None}},
+                   result={"mode": "transfer", "objective": 1.0})
+    for i in range(n):
+        for j in range(n):
+            site = (i * n + j) % 17 == 0
+            H.add_node(f"g{i}-{j}", lon=-100 + 0.2 * j, lat=40 - 0.2 * i,
+                       capacity=1e6 if site else 0.0, compute_used=5e5 if site else 0.0,
+                       utilisation=0.5 if site else math.nan, scarcity=0.0,
+                       price={"chat": 1.0 + 0.01 * (i + j), "image": 20.0 + j},
+                       price_parts={w: {p: 0.1 for p in ("processing", "scarcity", "transport",
+                                                          "congestion", "unserved")}
+                                    for w in ("chat", "image")},
+                       demand={"chat": 10.0}, served={"chat": 10.0})
+    for i in range(n):
+        for j in range(n):
+            for a, b in (((i, j), (i, j + 1)), ((i, j), (i + 1, j))):
+                if b[0] < n and b[1] < n:
+                    u, v = f"g{a[0]}-{a[1]}", f"g{b[0]}-{b[1]}"
+                    for x, y in ((u, v), (v, u)):
+                        sat = (i + j) % 23 == 0 and x == u
+                        H.add_edge(x, y, link=f"{u}-{v}", bandwidth_gbps=10.0,
+                                   flow_gbps=10.0 if sat else 2.0, utilisation=1.0 if sat else 0.2,
+                                   saturated=sat, rent=4.0 if sat else 0.0,
+                                   flow_tokens={"chat": 5.0})
+    return H
+
+
+def test_a_large_network_draws_on_canvas_with_tooltips(browser, tmp_path, shots):
+    H = _grid(24)
+    path = tmp_path / "grid.html"
+    price_map(H, canvas=True, tiles=None).save(str(path))
+    view = Offline(browser, path, viewport=LAPTOP)
+    try:
+        page = view.page
+        page.wait_for_function(f"!!({_MAP_JS}).npCanvas")
+        counts = page.evaluate(f"({_MAP_JS}).npCanvas.groups.map(g => g.getLayers().length)")
+        links = len(link_groups(H))
+        halos = sum(1 for _, arcs in link_groups(H) if any(d["saturated"] for *_, d in arcs))
+        assert counts == [H.number_of_nodes() + links + halos, 0]  # the hidden layer waits
+        assert view.count("path.np-node") == 0  # no SVG element per node
+        found = page.evaluate(_UNDER_CONTROLS_JS)
+        assert found["nodes"] == H.number_of_nodes() and found["hidden"] == []
+        point = page.evaluate(f"""() => {{
+          const map = {_MAP_JS}, box = map.getContainer().getBoundingClientRect();
+          const node = map.npCanvas.groups[0].getLayers().find(l => l.options.npNode === 0);
+          const p = map.latLngToContainerPoint(node.getLatLng());
+          return {{x: box.left + p.x, y: box.top + p.y}}; }}""")
+        page.mouse.move(point["x"] - 4, point["y"] - 4)
+        page.mouse.move(point["x"], point["y"], steps=3)
+        tip = page.locator(".leaflet-tooltip").first
+        tip.wait_for(state="visible", timeout=3_000)
+        assert "g0-0" in tip.inner_text() and "chat price 1.00 $/Mtok" in tip.inner_text()
+        page.mouse.click(point["x"], point["y"])
+        popup = page.locator(".leaflet-popup-content").first
+        popup.wait_for(state="visible", timeout=3_000)
+        assert "compute used 500,000 of 1,000,000 reference tokens/s (50.0 %)" \
+            in popup.inner_text()
+        page.get_by_text("image (transfer)").click()
+        counts = page.evaluate(f"({_MAP_JS}).npCanvas.groups.map(g => g.getLayers().length)")
+        assert counts[1] == counts[0]
+        assert view.console == []
+        page.screenshot(path=str(shots / "grid-canvas.png"))
+    finally:
+        view.page.close()

@@ -1,4 +1,4 @@
-"""The shipped cases reproduce the published figures (MODEL.md section 1)."""
+"""The shipped cases reproduce the published figures (docs/model.md section 1)."""
 
 import numpy as np
 import pytest

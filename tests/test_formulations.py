@@ -1,4 +1,4 @@
-"""The route and latency-layered formulations give the same market (MODEL.md section 3)."""
+"""The route and latency-layered formulations give the same market (docs/model.md section 3)."""
 
 import numpy as np
 import pytest

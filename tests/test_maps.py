@@ -70,8 +70,9 @@ def annotated_graph(mode="transfer") -> nx.DiGraph:
                 parts[w] = {"processing": 10.0, "scarcity": scarcity if cap else 0.0,
                             "transport": 1.0, "congestion": p - 11.0 - (scarcity if cap else 0.0),
                             "unserved": 0.0}
-        G.add_node(n, name=name, lon=lon, lat=lat, capacity=cap, cost=10.0, demand=demand,
-                   price=price, price_parts=parts, served=served, compute_used=used,
+        # copies: a test that edits one graph's prices must not edit the next graph's
+        G.add_node(n, name=name, lon=lon, lat=lat, capacity=cap, cost=10.0, demand=dict(demand),
+                   price=dict(price), price_parts=parts, served=dict(served), compute_used=used,
                    utilisation=used / cap if cap else NAN, scarcity=scarcity)
     for lid, u, v, bw, fuv, fvu, rent, directed in _LINKS:
         (ux, uy), (vx, vy) = ((G.nodes[x]["lon"], G.nodes[x]["lat"]) for x in (u, v))
@@ -114,7 +115,9 @@ def _walk(element):
 
 
 def _layers(m):
-    return {c.layer_name: c for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
+    """The price layers: base layers (radio buttons), not overlays such as node names."""
+    return {c.layer_name: c for c in m._children.values()
+            if isinstance(c, folium.FeatureGroup) and not c.overlay}
 
 
 def _of(layer, cls):
@@ -135,7 +138,9 @@ def test_one_layer_per_workload_and_the_chosen_one_shown(H):
     layers = _layers(m)
     assert set(layers) == {"chat (transfer)", "image (transfer)"}
     assert [name for name, layer in layers.items() if layer.show] == ["image (transfer)"]
-    assert all(not layer.overlay for layer in layers.values())  # radio buttons: one at a time
+    overlays = [c.layer_name for c in m._children.values()
+                if isinstance(c, folium.FeatureGroup) and c.overlay]
+    assert overlays == ["Node names"]  # price layers are radio buttons: one at a time
     assert any(isinstance(c, folium.LayerControl) for c in m._children.values())
 
 
@@ -326,3 +331,110 @@ def test_save_writes_self_contained_file(H, tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "L.map(" in text and "<script src=" not in text
     assert len(text) < 1_500_000
+
+
+# -- readable at any size ------------------------------------------------------------------------
+
+def _fills(m, name):
+    return {c.location[1]: c.options["fillColor"] for c in _of(_layers(m)[name], folium.CircleMarker)}
+
+
+def test_a_fixed_price_range_gives_the_same_price_the_same_colour_on_every_map(H):
+    cheaper = copy.deepcopy(H)
+    for _, d in cheaper.nodes(data=True):
+        d["price"] = {w: p - 1.0 for w, p in d["price"].items()}
+    fixed = {"chat": (0.0, 100.0)}
+    a = _fills(price_map(H, price_range=fixed), "chat (transfer)")
+    b = _fills(price_map(cheaper, price_range=fixed), "chat (transfer)")
+    # Seattle costs 11 on the first map and 10 on the second: nearly the same colour,
+    # where each map's own scale would have put it at the cheap end of the palette
+    scale = maps.bcm.LinearColormap(maps.PRICE_COLORS, vmin=0.0, vmax=100.0)
+    assert a[-122.33] == scale(11.0)[:7] and b[-122.33] == scale(10.0)[:7]
+    own_a = _fills(price_map(H), "chat (transfer)")
+    own_b = _fills(price_map(cheaper), "chat (transfer)")
+    assert own_a[-122.33] == own_b[-122.33] == maps.PRICE_COLORS[0]
+    html = price_map(H, price_range=(0.0, 100.0)).get_root().render()
+    assert "fixed scale: prices beyond it take its end colours" in html
+
+
+@pytest.mark.parametrize("bad, message", [((5.0, 1.0), "low < high"), ({"video": (0, 1)},
+                                          "not declared"), ("cheap", "must be")])
+def test_a_bad_price_range_is_refused(H, bad, message):
+    with pytest.raises(ValueError, match=message):
+        price_map(H, price_range=bad)
+
+
+def test_node_names_layer_is_shown_for_small_networks_and_offered_for_all(H):
+    m = price_map(H)
+    names = next(c for c in m._children.values()
+                 if isinstance(c, folium.FeatureGroup) and c.layer_name == "Node names")
+    assert names.show and names.overlay
+    assert not next(c for c in price_map(H, labels=False)._children.values()
+                    if isinstance(c, folium.FeatureGroup) and c.layer_name == "Node names").show
+    html = m.get_root().render()
+    assert '"Seattle","San Francisco","Chicago","Dallas","New York"' in html
+
+
+def _legend(m):
+    return next(c for c in m._children.values() if type(c).__name__ == "_Legend").html
+
+
+def test_legend_shows_the_link_colours_it_draws(H):
+    legend = _legend(price_map(H))
+    # the utilisation bar is drawn from the very colours of the links, 0 to 100 %
+    for u in (0.0, 0.5, 0.85, 1.0):
+        assert f'stop-color="{maps.utilisation_color(u)[:7]}"' in legend
+    assert ">0 %<" in legend and ">50 %<" in legend and ">100 %<" in legend
+    assert "lightly used" not in legend
+
+
+def test_legend_ticks_of_a_narrow_price_range_are_round_and_apart(H):
+    for _, d in H.nodes(data=True):
+        d["price"]["chat"] = 0.21078 + 0.0005 * (d["lon"] + 122.42) / 48.41
+    legend = _legend(price_map(H))
+    chat = legend.split("data-workload='chat'")[1].split("data-workload=")[0]
+    assert re.findall(r">([\d.,]+)</text>", chat) == ["0.2108", "0.2110", "0.2112"]
+
+
+def _pacific():
+    H = annotated_graph()
+    H.remove_nodes_from(["chi", "dfw", "nyc"])
+    H.nodes["sea"].update(lon=178.0, lat=-18.0)   # Fiji
+    H.nodes["sfo"].update(lon=-175.0, lat=-21.0)  # Tonga
+    for u, v, d in H.edges(data=True):
+        d["geometry"] = [(H.nodes[u]["lon"], H.nodes[u]["lat"]),
+                         (H.nodes[v]["lon"], H.nodes[v]["lat"])]
+    return H
+
+
+def test_links_across_the_antimeridian_are_drawn_the_short_way():
+    m = price_map(_pacific(), tiles=None)
+    line = _links(_layers(m)["chat (transfer)"])[0]
+    (lat0, lon0), (lat1, lon1) = line.locations
+    assert abs(lon1 - lon0) == pytest.approx(7.0)  # not 353 degrees the other way round
+    markers = _of(_layers(m)["chat (transfer)"], folium.CircleMarker)
+    assert sorted(c.location[1] for c in markers) == [178.0, 185.0]
+    fit = next(c for c in m._children.values() if isinstance(c, folium.FitBounds))
+    (_, west), (_, east) = fit.bounds
+    assert east - west < 10
+    outlines = next(c for c in m._children.values() if isinstance(c, folium.GeoJson))
+    assert "Fiji" in {f["properties"]["name"] for f in outlines.data["features"]}
+
+
+def test_large_networks_draw_on_canvas_from_one_copy_of_the_data(H, H_base):
+    steps = []
+    m = price_map(H, compare=H_base, canvas=True, progress=lambda *a: steps.append(a))
+    layers = _layers(m)
+    assert set(layers) == {"chat (transfer)", "image (transfer)", "chat (baseline)",
+                           "image (baseline)"}
+    assert not any(_of(layer, folium.CircleMarker) for layer in layers.values())
+    html = m.get_root().render()
+    assert html.count('"id":["sea","sfo","chi","dfw","nyc"]') == 1  # one geometry for both
+    assert "L.canvas(" in html
+    assert steps[-1][0] == steps[-1][1] and [s[0] for s in steps] == list(range(1, len(steps) + 1))
+
+
+def test_canvas_is_chosen_for_large_networks(monkeypatch, H):
+    monkeypatch.setattr(maps, "CANVAS_THRESHOLD", 5)
+    html = price_map(H).get_root().render()
+    assert "NetpriceCanvasNetwork" in html or "L.canvas(" in html

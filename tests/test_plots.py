@@ -160,3 +160,43 @@ def test_mode_comparison_cost_change_and_prices(tmp_path):
     assert 360.0 in heights and sum(np.isnan(heights)) == 2  # no image price in the metro
     fig = mode_comparison_plot(base, xfer, workload="chat")
     assert len(fig.axes) == 2 and fig.axes[1].get_title() == "Locational prices: chat"
+
+
+def _congested():
+    # a saturated link keeps the cheap site half idle while the dear one runs:
+    # two prices, 10 and 50, and no single clearing price
+    nodes = pd.DataFrame(
+        {"capacity": [1000.0, 1000.0], "cost": [10.0, 50.0], "compute_used": [500.0, 300.0],
+         "scarcity": [0.0, 0.0]}, index=pd.Index(["cheap", "dear"], name="node"))
+    idx = pd.MultiIndex.from_product([["cheap", "dear"], ["chat"]], names=["node", "workload"])
+    prices = pd.DataFrame({"price": [10.0, 50.0]}, index=idx)
+    return SimpleNamespace(nodes=nodes, prices=prices,
+                           workloads={"chat": {"compute_intensity": 1.0}})
+
+
+@pytest.mark.parametrize("workload", [None, "chat"])
+def test_merit_order_of_a_congested_network_draws_each_sites_price(workload):
+    ax = merit_order_plot(_congested(), workload=workload).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any(label.startswith(("clearing price", "cleared")) for label in labels)
+    assert "price at the site, $/Mtok" in labels
+    marks = [c for c in ax.collections if c.get_label() == "price at the site, $/Mtok"]
+    segments = [seg for c in ax.collections if c.get_color()[0][0] > 0.8
+                for seg in c.get_segments()]
+    # each site's price over its own block: cheap at 10 on [0, 1000], dear at 50 on [1000, 2000]
+    assert sorted((s[0][0], s[1][0], s[0][1]) for s in segments) == [
+        (0.0, 1000.0, 10.0), (1000.0, 2000.0, 50.0)]
+    assert marks and "2 local prices" in ax.get_title(loc="right")
+
+
+def test_missing_glyphs_are_one_warning_naming_them():
+    from netprice.errors import InputWarning
+    from netprice.io.files import png_bytes
+
+    fig = rent_plot(pd.DataFrame({"rent": [40.0]}, index=pd.MultiIndex.from_tuples(
+        [("a🚀", "b🛰")], names=["source", "target"])))
+    with pytest.warns(InputWarning) as caught:
+        assert png_bytes(fig)[:4] == b"\x89PNG"
+    assert [str(w.message) for w in caught] == [
+        "the chart font has no glyph for 🚀 🛰; those characters of node or link names are "
+        "drawn as empty boxes in the PNG charts"]

@@ -1,4 +1,4 @@
-"""netprice against PyPSA's linear optimal power flow (MODEL.md section 3).
+"""netprice against PyPSA's linear optimal power flow (docs/model.md section 3).
 
 "When no latency limit binds, either formulation equals the classic
 transport model: a single-workload instance must give the same objective

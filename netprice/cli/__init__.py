@@ -19,7 +19,7 @@ from __future__ import annotations
 import click
 
 from .clearing import clear, compare
-from .common import EXIT_OK
+from .common import run
 from .importing import import_
 from .market import market
 from .reproducing import reproduce
@@ -47,9 +47,5 @@ for _command in (clear, compare, market, import_, reproduce, sweep_command,
 
 
 def main(argv=None):
-    """Entry point of the ``netprice`` console script."""
-    try:
-        cli.main(args=argv, prog_name="netprice", standalone_mode=True)
-    except SystemExit as exit_:
-        return exit_.code
-    return EXIT_OK
+    """Entry point of the ``netprice`` console script: returns the exit code."""
+    return run(cli, argv)

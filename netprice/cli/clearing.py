@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .common import console, guard, seed_option
+from .common import console, guard, rows_option, seed_option
 
 __all__ = ["clear", "compare"]
 
@@ -26,6 +26,9 @@ __all__ = ["clear", "compare"]
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write CSV tables, PNG charts and an annotated GeoJSON into this folder.")
 @click.option("--parquet", is_flag=True, help="Also write the tables as Parquet.")
+@click.option("--price-range", "price_range", multiple=True, metavar="[WORKLOAD=]LOW:HIGH",
+              help="Fix the map's colour scale, $/Mtok (for every workload, or one; repeat "
+                   "for several), so that maps of different runs compare.")
 @click.option("--solver", type=click.Choice(["glop", "highs", "highs-ipm"]), default="glop",
               show_default=True, help="LP solver (prices are verified with any).")
 @click.option("--formulation", type=click.Choice(["exact", "route", "layered"]),
@@ -38,9 +41,10 @@ __all__ = ["clear", "compare"]
               help="With --formulation layered: latency step (default: chosen from the limits).")
 @seed_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of tables.")
+@rows_option
 @guard
 def clear(file, mode, map_path, out, parquet, solver, formulation, max_routes_per_pair,
-          quantum_ms, seed, as_json):
+          quantum_ms, seed, as_json, rows, price_range=()):
     """Clear the market of FILE and print prices and congestion.
 
     FILE is a netprice GeoJSON (or a Topology Zoo GraphML, its market
@@ -54,11 +58,17 @@ def clear(file, mode, map_path, out, parquet, solver, formulation, max_routes_pe
     from rich.console import Console
 
     from ..annotate import annotate
-    from ..io.files import write_all
+    from ..io.files import check_writable, write_all
     from ..io.read import read_network
     from ..market import clear_market
 
+    check_writable(map_path, folders=[out])
+    ranges = _price_ranges(price_range)
     G = read_network(file, seed=seed)
+    unknown = sorted(set(ranges) - set(G.graph["workloads"])) if isinstance(ranges, dict) else []
+    if unknown:  # before clearing, which may take a while
+        raise click.BadParameter(f"no workload {unknown[0]!r}; declared: "
+                                 f"{', '.join(G.graph['workloads'])}", param_hint="--price-range")
     modes = ["baseline", "transfer"] if mode == "both" else [mode]
     # A spinner on stderr while large networks clear; stdout stays clean for --json.
     with Console(stderr=True).status(f"clearing {file.name}") as status:
@@ -73,9 +83,11 @@ def clear(file, mode, map_path, out, parquet, solver, formulation, max_routes_pe
     if out is not None:
         outputs.update(_tables(results, annotated, out, parquet))
     if map_path is not None:
-        outputs[map_path] = _map_html(annotated, modes)
+        outputs[map_path] = _map_html(annotated, modes, ranges)
     write_all(outputs)
-    _print_clear(results, file, as_json, [str(p) for p in outputs])
+    names = {n: d.get("name") for n, d in G.nodes(data=True)}
+    _print_clear(results, file, as_json, [str(p) for p in outputs], names=names, rows=rows,
+                 out=out)
 
 
 def _tables(results, annotated, out, parquet):
@@ -115,16 +127,54 @@ def _plots(results, out):
     return files
 
 
-def _map_html(annotated, modes):
+def _price_ranges(given):
+    """``--price-range`` values as price_map's ``price_range`` (None when not given)."""
+    ranges, everywhere = {}, None
+    for text in given:
+        workload, _, pair = text.rpartition("=")
+        try:
+            low, high = (float(x) for x in pair.split(":"))
+        except ValueError:
+            raise click.BadParameter(f"{text!r} is not [WORKLOAD=]LOW:HIGH, e.g. 0.1:0.5 or "
+                                     "chat=0.1:0.5", param_hint="--price-range") from None
+        if not low < high:
+            raise click.BadParameter(f"{text!r}: LOW must be below HIGH",
+                                     param_hint="--price-range")
+        if workload:
+            ranges[workload] = (low, high)
+        else:
+            everywhere = (low, high)
+    if everywhere is not None and not ranges:
+        return everywhere
+    return ranges or None
+
+
+def _map_html(annotated, modes, price_range=None):
+    """The map's HTML, with a progress bar on stderr while it is drawn (large maps take a while)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from ..maps import price_map
 
     main = annotated["transfer" if "transfer" in annotated else modes[0]]
     other = annotated["baseline"] if len(modes) > 1 else None
-    return price_map(main, compare=other).get_root().render()
+    terminal = Console(stderr=True)
+    if not terminal.is_terminal:  # a log file gets no bar, not even its last newline
+        return price_map(main, compare=other, price_range=price_range).get_root().render()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=terminal, transient=True) as bar:
+        task = bar.add_task("drawing the map", total=None)
+
+        def progress(done, total, what):
+            bar.update(task, completed=done, total=total + 1, description=f"map: {what}")
+
+        m = price_map(main, compare=other, price_range=price_range, progress=progress)
+        bar.update(task, description="map: writing HTML")
+        return m.get_root().render()
 
 
-def _print_clear(results, file, as_json, written):
-    from ..report import price_frame, rich_table, saturated_frame, summary_frame
+def _print_clear(results, file, as_json, written, *, names=None, rows=None, out=None):
+    from ..report import price_frame, print_table, rich_table, saturated_frame, summary_frame
 
     if as_json:
         click.echo(json.dumps({
@@ -135,25 +185,28 @@ def _print_clear(results, file, as_json, written):
             "written": written,
         }, indent=2, default=lambda v: None if v != v else float(v)))
         return
-    out = console()
-    out.print(rich_table(summary_frame(results), f"netprice: {file}"))
-    out.print(rich_table(price_frame(results), "Locational prices ($/Mtok)"))
+    where = (f"the tables in {out} hold every row" if out is not None
+             else "--out DIR writes every row; --rows 0 prints them all")
+    terminal = console()
+    terminal.print(rich_table(summary_frame(results), f"netprice: {file}"))
+    print_table(terminal, price_frame(results, names), "Locational prices ($/Mtok)",
+                max_rows=rows, rest=where)
     sat = saturated_frame(results)
     if len(sat):
-        out.print(rich_table(sat.set_index(["mode", "link"]),
-                             "Saturated links (rent in $/h per Gbit/s)"))
+        print_table(terminal, sat.set_index(["mode", "link"]),
+                    "Saturated links (rent in $/h per Gbit/s)", max_rows=rows, rest=where)
     else:
-        out.print("No saturated links.")
+        terminal.print("No saturated links.")
     for mode, res in results.items():
         if not res.exact:
             why = (f"route enumeration truncated for {len(res.truncated_routes)} (origin, site) "
                    "pairs; raise --max-routes-per-pair" if res.truncated_routes else
                    "latencies rounded up to the layered quantum" if res.formulation == "layered"
                    else "column generation stopped before its certificate")
-            out.print(f"[yellow]{mode}: {res.answer} ({why}; --formulation exact gives the "
-                      f"certified answer)[/yellow]")
+            terminal.print(f"[yellow]{mode}: {res.answer} ({why}; --formulation exact gives "
+                           f"the certified answer)[/yellow]")
     for path in written:
-        out.print(f"wrote {path}")
+        terminal.print(f"wrote {path}")
 
 
 @click.command(name="compare")
@@ -164,8 +217,9 @@ def _print_clear(results, file, as_json, written):
               help="Write the tables of both modes into this folder.")
 @seed_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of tables.")
+@rows_option
 @click.pass_context
-def compare(ctx, file, map_path, out, seed, as_json):
+def compare(ctx, file, map_path, out, seed, as_json, rows):
     """Compare baseline and transfer-aware clearing of FILE (same as clear --mode both).
 
     \b
@@ -174,4 +228,4 @@ def compare(ctx, file, map_path, out, seed, as_json):
     """
     ctx.invoke(clear, file=file, mode="both", map_path=map_path, out=out, parquet=False,
                solver="glop", formulation="exact", max_routes_per_pair=50, quantum_ms=None,
-               seed=seed, as_json=as_json)
+               seed=seed, as_json=as_json, rows=rows)

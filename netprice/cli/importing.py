@@ -31,9 +31,11 @@ def import_(file, output, seed, components):
     Example:
       netprice import Abilene.graphml -o abilene.geojson --seed 0
     """
+    from ..io.files import check_writable
     from ..io.graphml import graphml_to_geojson
 
     output = output or file.with_suffix(".geojson")
+    check_writable(output)
     G = graphml_to_geojson(file, output, seed=seed, components=components)
     report = G.graph.get("import_report", {})
     click.echo(f"wrote {output}: {G.number_of_nodes()} nodes, "

@@ -30,8 +30,10 @@ def reproduce(out):
     """
     from rich.console import Console
 
+    from ..io.files import check_writable
     from ..reproduce import reproduce as run_reproduce
 
+    check_writable(folders=[out])
     with Console(stderr=True).status("reproducing") as status:
         report = run_reproduce(out, progress=lambda text: status.update(text))
     click.echo(f"wrote {report}")

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_INPUT, CommandError, console, guard, seed_option
+from ..errors import OutputError
+from .common import (
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    CommandError,
+    console,
+    guard,
+    rows_option,
+    seed_option,
+)
 
 __all__ = ["sweep_command", "contingency_command"]
 
@@ -60,16 +69,27 @@ def _parse_values(text):
     import numpy as np
 
     values = []
-    for part in (p.strip() for p in text.split(",")):
+    for position, part in enumerate(p.strip() for p in text.split(",")):
         if not part:
-            continue
+            # "100,,15" is a slip, not a wish for two scenarios
+            raise click.BadParameter(f"value {position + 1} of {text!r} is empty; give a "
+                                     "number, 'none' or START:STOP:COUNT between every two "
+                                     "commas", param_hint="--values")
         if part.lower() in ("none", "null"):
             values.append(None)
         elif part.count(":") == 2:
             start, stop, count = part.split(":")
-            values.extend(float(v) for v in np.linspace(float(start), float(stop), int(count)))
+            try:
+                values.extend(float(v) for v in np.linspace(float(start), float(stop), int(count)))
+            except ValueError:
+                raise click.BadParameter(f"{part!r} is not START:STOP:COUNT (two numbers and a "
+                                         "whole count)", param_hint="--values") from None
         else:
-            number = float(part)
+            try:
+                number = float(part)
+            except ValueError:
+                raise click.BadParameter(f"{part!r} is not a number, 'none' or "
+                                         "START:STOP:COUNT", param_hint="--values") from None
             values.append(int(number) if number.is_integer() and "." not in part
                           and "e" not in part.lower() else number)
     if not values:
@@ -77,19 +97,43 @@ def _parse_values(text):
     return values
 
 
-def _run(fn):
-    """Run a scenario study, turning executor and store problems into input errors."""
+def _run(fn, *, out, dask):
+    """Run a scenario study, turning executor and store problems into input errors.
+
+    ``dask``: whether the run uses Dask (``--workers`` or ``--scheduler``),
+    the only case where a connection error can mean a scheduler that is
+    not there.  Ctrl-C ends the run with exit 130, saying what is kept.
+    """
     from ..store import StoreMismatch
 
     try:
         return fn()
     except (StoreMismatch, ImportError) as err:
         raise CommandError(str(err), EXIT_INPUT) from None
+    except KeyboardInterrupt:
+        raise CommandError(_interrupted(out), EXIT_INTERRUPTED) from None
     except (OSError, TimeoutError) as err:
-        if isinstance(err, FileNotFoundError):
+        # A file that cannot be written is the user's path (the guard says
+        # which); only a connection that fails is Dask's.
+        if not dask or getattr(err, "filename", None) is not None \
+                or isinstance(err, OutputError):
             raise
         raise CommandError(f"cannot run on Dask: {type(err).__name__}: {err} (is the scheduler "
-                    "running and reachable? see docs/scenarios.md)", EXIT_INPUT) from None
+                           "running and reachable? see docs/scenarios.md)", EXIT_INPUT) from None
+
+
+def _interrupted(out) -> str:
+    if out is None:
+        return ("interrupted; nothing was written (with --out DIR, finished scenarios are kept "
+                "and the same command resumes)")
+    results = Path(out) / "parts" / "results.jsonl"
+    try:
+        with open(results, "rb") as handle:
+            kept = sum(1 for line in handle if line.endswith(b"\n"))
+    except OSError:
+        kept = 0
+    return (f"interrupted; the {kept} finished scenario(s) are kept in {results.parent}, and "
+            "the same command resumes from there")
 
 
 def _fmt(value, spec):
@@ -108,11 +152,12 @@ def _counts(counts):
     return ", ".join(f"{v} {k.lower()}" for k, v in counts.items())
 
 
-def _print_table(frame, title, note, *, first="scenario", note_failures=True):
+def _print_table(frame, title, note, *, first="scenario", note_failures=True, rows=None,
+                 rest=None):
     """Scenario rows as a compact rich table; reasons of failed scenarios below it."""
     import pandas as pd
 
-    from ..report import rich_table
+    from ..report import print_table
 
     def where(row):
         node = row["max_change_node"]
@@ -130,7 +175,7 @@ def _print_table(frame, title, note, *, first="scenario", note_failures=True):
     if "rank" in frame:
         shown.insert(0, "#", frame["rank"].astype(str))
     out = console()
-    out.print(rich_table(shown, title, index=False))
+    print_table(out, shown, title, index=False, max_rows=rows, rest=rest)
     out.print(note, soft_wrap=True)
     if note_failures:
         failed = frame[frame["status"] != "OPTIMAL"]
@@ -157,9 +202,10 @@ def _print_json(file, frame, written):
 @click.option("--values", required=True, metavar="V1,V2,...",
               help="Values to try: numbers, 'none' (no limit), or START:STOP:COUNT.")
 @_executor_options
+@rows_option
 @guard
 def sweep_command(file, parameter, values, workers, scheduler, out, resume, reuse, progress,
-                  solver, mode, seed, as_json):
+                  solver, mode, seed, as_json, rows):
     """Clear FILE once per value of a parameter; tabulate prices and costs.
 
     FILE is a netprice GeoJSON (or a Topology Zoo GraphML, synthesised with
@@ -177,14 +223,15 @@ def sweep_command(file, parameter, values, workers, scheduler, out, resume, reus
       netprice sweep net.geojson --param capacity_scale --values 0.8,1.2 \\
           --scheduler tcp://10.0.0.5:8786 --out out/capacity
     """
-    from ..io.files import table_files, write_all
+    from ..io.files import check_writable, table_files, write_all
     from ..io.read import read_network
     from ..scenarios import apply_parameter
     from ..sweep import run_scenarios, scenarios_for
 
     _check_executor(workers, scheduler)
-    G = read_network(file, seed=seed)
     points = _parse_values(values)
+    check_writable(folders=[out])
+    G = read_network(file, seed=seed)
     try:
         apply_parameter(G, parameter, points[0])  # a misspelt parameter fails here, once
     except ValueError as err:
@@ -192,7 +239,8 @@ def sweep_command(file, parameter, values, workers, scheduler, out, resume, reus
     tables = _run(lambda: run_scenarios(
         G, scenarios_for(parameter, points), mode=mode, workers=workers, scheduler=scheduler,
         out=out, resume=resume, progress=progress, reuse=reuse, prices="all",
-        description=f"sweeping {parameter}", kind="sweep", solver=solver))
+        description=f"sweeping {parameter}", kind="sweep", solver=solver),
+        out=out, dask=workers is not None or scheduler is not None)
     written = []
     if out is not None:
         files = table_files({"sweep": tables.prices, "sweep_summary": tables.summary}, out)
@@ -203,7 +251,9 @@ def sweep_command(file, parameter, values, workers, scheduler, out, resume, reus
     counts = tables.summary["status"].value_counts().to_dict()
     _print_table(tables.summary, f"netprice sweep: {file.name} ({parameter})",
                  f"{len(tables.summary)} scenarios ({_counts(counts)}); changes against "
-                 f"{file.name} as it is; prices in $/Mtok")
+                 f"{file.name} as it is; prices in $/Mtok", rows=rows,
+                 rest=f"the tables in {out} hold every row" if out is not None
+                 else "--out DIR writes every row; --rows 0 prints them all")
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -239,15 +289,17 @@ def contingency_command(file, elements, top, plot, draw_map, workers, scheduler,
       netprice contingency Cogentco.graphml --seed 0 --workers 2 --out out/cogent
     """
     from ..contingency import contingency_outputs, run_contingency
-    from ..io.files import write_all
+    from ..io.files import check_writable, write_all
     from ..io.read import read_network
 
     _check_executor(workers, scheduler)
+    check_writable(folders=[out])
     G = read_network(file, seed=seed)
     # Tables, plot and map are written here at the end, together (write=False).
     result = _run(lambda: run_contingency(
         G, mode=mode, elements=elements, workers=workers, scheduler=scheduler, out=out,
-        resume=resume, progress=progress, reuse=reuse, write=False, solver=solver))
+        resume=resume, progress=progress, reuse=reuse, write=False, solver=solver),
+        out=out, dask=workers is not None or scheduler is not None)
     ranking = result.ranking
     written = []
     if out is not None:

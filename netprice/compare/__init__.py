@@ -1,7 +1,7 @@
 """Cross-checks of netprice against other tools.
 
 :mod:`netprice.compare.pypsa` writes a single-workload network as a PyPSA
-linear optimal power flow (the classic transport model of MODEL.md
+linear optimal power flow (the classic transport model of docs/model.md
 section 3).  PyPSA is a test and benchmark dependency only: it is imported
 when a function that needs it is called, never on import of this package.
 """

@@ -1,6 +1,6 @@
 """A single-workload netprice network as a PyPSA linear optimal power flow.
 
-MODEL.md section 3: when no latency limit binds, the market LP of one
+docs/model.md section 3: when no latency limit binds, the market LP of one
 workload is the classic transport model, i.e. the linear optimal power flow
 of a network whose every link is a controllable (transport-model) Link.
 :func:`to_pypsa` writes that network; solving it with PyPSA must give the

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
+import warnings
 from pathlib import Path
 
-__all__ = ["write_all", "atomic_write_text", "atomic_write_bytes", "parquet_bytes",
-           "png_bytes", "table_files"]
+from ..errors import InputWarning, OutputError
+
+__all__ = ["write_all", "atomic_write_text", "atomic_write_bytes", "check_writable",
+           "parquet_bytes", "png_bytes", "table_files"]
 
 
 def write_all(files: dict) -> list:
@@ -40,6 +44,12 @@ def write_all(files: dict) -> list:
     list
         The paths, as given.
 
+    Raises
+    ------
+    OutputError
+        When a file or folder cannot be written, naming the path asked for
+        (not a temporary file) and the system's reason.
+
     Examples
     --------
     >>> import tempfile
@@ -61,10 +71,12 @@ def write_all(files: dict) -> list:
         for path, content in files.items():
             path = Path(path)
             data = _encode(path, content)
-            created += _make_folder(path.parent)
-            staged.append((_stage(path, data, mode), path))
+            with _blaming(path):
+                created += _make_folder(path.parent)
+                staged.append((_stage(path, data, mode), path))
         for tmp, path in staged:
-            os.replace(tmp, path)
+            with _blaming(path):
+                os.replace(tmp, path)
     except BaseException:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
@@ -75,6 +87,77 @@ def write_all(files: dict) -> list:
                 pass
         raise
     return list(files)
+
+
+class _blaming:
+    """Turn an OSError while writing ``path`` into an :class:`OutputError` naming it.
+
+    The system names the file it failed on, which may be the temporary
+    file beside the target or a missing folder; the user asked for
+    ``path``, so the error names that, with the reason.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, err, tb):
+        if err is None or isinstance(err, OutputError) or not isinstance(err, OSError):
+            return False
+        raise OutputError(self.path, _reason(self.path, err), err.errno) from None
+
+
+def _reason(path: Path, err: OSError) -> str:
+    """The system's reason, with the part of the path it is about when that helps."""
+    blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None and blocker != path:
+        return f"{blocker} is a file, not a folder"
+    if isinstance(err, IsADirectoryError) or path.is_dir():
+        return "it is a folder" if path.is_dir() else f"{path.parent} is not a folder"
+    return err.strerror or type(err).__name__
+
+
+def check_writable(*files, folders=()) -> None:
+    """Raise :class:`OutputError` now if ``files`` or files in ``folders`` cannot be written.
+
+    The command line calls this before clearing, so that a long run does
+    not end in a refusal to write.  It creates (and at once removes) a
+    temporary file in the nearest folder that exists: permission bits,
+    read-only mounts and pseudo file systems (``/proc``) all answer that,
+    whoever runs it.  Nothing is left behind.
+
+    Parameters
+    ----------
+    *files : path-like
+        Files to be written (None is skipped).
+    folders : iterable of path-like
+        Folders to be written into (None is skipped); errors name the folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> check_writable(folder / "new" / "map.html", folders=[folder / "out"])
+    >>> (folder / "a file").write_text("x")
+    1
+    >>> check_writable(folders=[folder / "a file" / "out"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    netprice.errors.OutputError: .../a file/out: cannot write: .../a file is a file, not a folder
+    """
+    targets = [(Path(f), False) for f in files if f is not None]
+    targets += [(Path(f), True) for f in folders if f is not None]
+    for path, is_folder in targets:
+        existing = next(p for p in (path if is_folder else path.parent, *path.parents)
+                        if p.exists())
+        with _blaming(path):
+            if not existing.is_dir() or (not is_folder and path.is_dir()):
+                raise IsADirectoryError(21, "is a folder", str(path))
+            with tempfile.TemporaryFile(dir=existing, prefix=".netprice-check-"):
+                pass
 
 
 def atomic_write_text(path, text: str) -> None:
@@ -148,10 +231,33 @@ def parquet_bytes(frame) -> bytes:
 
 
 def png_bytes(figure, *, dpi=120) -> bytes:
-    """A matplotlib figure as PNG."""
+    """A matplotlib figure as PNG.
+
+    Characters the chart font has no glyph for (an emoji in a node name)
+    are drawn as empty boxes; matplotlib warns once per character and
+    names its own source file, so they are reported here instead, as one
+    :class:`~netprice.errors.InputWarning` naming them.
+    """
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure.savefig(buffer, format="png", dpi=dpi)
+    missing = []
+    for item in caught:
+        found = _MISSING_GLYPH.match(str(item.message))
+        if found is None:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+        elif chr(int(found.group(1))) not in missing:
+            missing.append(chr(int(found.group(1))))
+    if missing:
+        warnings.warn(InputWarning(
+            f"the chart font has no glyph for {' '.join(missing)}; those characters of node or "
+            "link names are drawn as empty boxes in the PNG charts"), stacklevel=2)
     return buffer.getvalue()
+
+
+# matplotlib's "Glyph 128640 (\N{ROCKET}) missing from font(s) DejaVu Sans."
+_MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from")
 
 
 def table_files(frames: dict, out) -> dict:

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..curves import offered_capacity
 from ..errors import ValidationError
+from ..geo import LINK_END_TOLERANCE_KM, geodesic_km
 from ..graph import add_link, empty_network
 from ..schema import DEFAULT_TOKEN_BYTES, SCHEMA_VERSION, default, input_names, names
 from ..validate import _check_workloads, check_number, validate
@@ -169,6 +170,7 @@ def _reject_not_finite(doc, keys, value, *, path):
 
 
 def _scenario(doc, path: Path):
+    """The ``netprice`` member, or the sidecar's, and the file it came from."""
     scenario = doc.get("netprice")
     if scenario is None:
         sidecar = path.with_name(path.name.split(".")[0] + ".netprice.json")
@@ -199,7 +201,7 @@ def _scenario(doc, path: Path):
             "no workloads are declared", file=path, feature="netprice", field="workloads",
             fix="declare at least one, e.g. \"workloads\": {\"chat\": {\"latency_ms\": 100, "
                 "\"bytes_per_token\": 8}}")
-    return scenario
+    return scenario, path
 
 
 def _feature_id(feature, props, label, path, field_hint):
@@ -218,16 +220,34 @@ def _feature_id(feature, props, label, path, field_hint):
     return value
 
 
+def _position(pos, label, field):
+    """A ``[lon, lat]`` position as floats; out of range says what it looks like.
+
+    Metres of a projected CRS (thousands) and latitude written first are
+    the common ways real exports get this wrong.
+    """
+    x, y = pos[0], pos[1]
+    if all(isinstance(c, numbers.Real) and not isinstance(c, bool) and math.isfinite(c)
+           for c in (x, y)) and (abs(x) > 180 or abs(y) > 90):
+        if max(abs(x), abs(y)) > 1000:
+            raise ValidationError(
+                f"[{x:.0f}, {y:.0f}] is not longitude/latitude in degrees: it looks like metres "
+                "of a projected CRS", feature=label, field=field, fix=_REPROJECT)
+        if abs(x) <= 90 and abs(y) <= 180:
+            raise ValidationError(
+                f"[{x:g}, {y:g}] has a latitude beyond 90: it looks like [lat, lon]",
+                feature=label, field=field,
+                fix="GeoJSON positions are [lon, lat]: swap the two numbers")
+    return (check_number(x, feature=label, field=f"{field}[0] (lon)", minimum=-180, maximum=180),
+            check_number(y, feature=label, field=f"{field}[1] (lat)", minimum=-90, maximum=90))
+
+
 def _point(feature, label, path):
     coords = feature["geometry"].get("coordinates")
     if not isinstance(coords, list) or len(coords) < 2:
         raise ValidationError("Point needs [lon, lat] coordinates", file=path, feature=label,
                               field="geometry.coordinates")
-    lon = check_number(coords[0], feature=label, field="geometry.coordinates[0] (lon)",
-                       minimum=-180, maximum=180)
-    lat = check_number(coords[1], feature=label, field="geometry.coordinates[1] (lat)",
-                       minimum=-90, maximum=90)
-    return lon, lat
+    return _position(coords, label, "geometry.coordinates")
 
 
 def _line(feature, label, path):
@@ -240,10 +260,7 @@ def _line(feature, label, path):
         if not isinstance(pos, list) or len(pos) < 2:
             raise ValidationError(f"position {i} is not [lon, lat]", file=path, feature=label,
                                   field="geometry.coordinates")
-        line.append((check_number(pos[0], feature=label, field=f"geometry.coordinates[{i}][0]",
-                                  minimum=-180, maximum=180),
-                     check_number(pos[1], feature=label, field=f"geometry.coordinates[{i}][1]",
-                                  minimum=-90, maximum=90)))
+        line.append(_position(pos, label, f"geometry.coordinates[{i}]"))
     return line
 
 
@@ -285,7 +302,12 @@ def read_geojson(path, *, validate_graph=True) -> nx.DiGraph:
 def _read(path: Path, validate_graph: bool) -> nx.DiGraph:
     doc = _load_json(path)
     features = _features(doc, path)
-    G = _scenario_graph(_scenario(doc, path))
+    _check_crs(doc, path)
+    scenario, source = _scenario(doc, path)
+    try:
+        G = _scenario_graph(scenario)
+    except ValidationError as err:  # a sidecar's workloads are the sidecar's fault
+        raise err.in_file(source) from None
     points, lines = _sort_features(features, path)
     # All nodes first: a link may come before the nodes it joins.
     for label, feature, props in points:
@@ -293,8 +315,35 @@ def _read(path: Path, validate_graph: bool) -> nx.DiGraph:
     for label, feature, props in lines:
         _add_line(G, label, feature, props, path)
     if validate_graph:
-        validate(G, file=path)
+        validate(G, file=path, warn=False)
     return G
+
+
+# The CRS names RFC 7946 coordinates may go by: OGC's CRS84 and EPSG:4326
+# (which GDAL and QGIS write in lon/lat order in GeoJSON).
+_WGS84_CRS = re.compile(r"(CRS84|EPSG:{1,2}(\d[\d.]*:)?4326)$", re.IGNORECASE)
+_REPROJECT = ("reproject it to WGS84 lon/lat, e.g. `ogr2ogr -t_srs EPSG:4326 out.geojson "
+              "in.geojson` or geopandas' `gdf.to_crs(4326).to_file('out.geojson')`")
+
+
+def _check_crs(doc, path):
+    """Refuse a ``crs`` member naming anything but WGS84 lon/lat.
+
+    RFC 7946 dropped ``crs``: coordinates are always WGS84 lon/lat.  Older
+    exports still name one; CRS84 or EPSG:4326 agree with that, anything
+    else means coordinates netprice would misread.
+    """
+    crs = doc.get("crs")
+    if crs is None:
+        return
+    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    if isinstance(crs.get("properties") if isinstance(crs, dict) else None, dict) \
+            and isinstance(name, str) and _WGS84_CRS.search(name.strip()):
+        return
+    raise ValidationError(
+        f"the crs member names {name or json.dumps(crs)[:60]}, but netprice reads WGS84 "
+        "longitude/latitude (RFC 7946: CRS84 / EPSG:4326)", file=path, field="crs",
+        fix=_REPROJECT + ", then remove the crs member")
 
 
 def _features(doc, path):
@@ -377,9 +426,10 @@ def _add_point(G, label, feature, props, path):
                               field="id", fix="give every Point feature its own id")
     label = f"'{node}'"
     lon, lat = _point(feature, label, path)
+    _same_place_as_geometry(props, lon, lat, label, path)
     # Keep the file's property order so a rewrite is byte-identical.
     attrs = {k: v for k, v in props.items()
-             if k != "id" and not (k in _NODE_FIELDS and v is None)}
+             if k not in ("id", "lon", "lat") and not (k in _NODE_FIELDS and v is None)}
     if "capacity" not in attrs:
         # A site that offers its compute in blocks has their total (or, if
         # they are malformed, the default, and validation says why).
@@ -388,13 +438,30 @@ def _add_point(G, label, feature, props, path):
     G.add_node(node, lon=lon, lat=lat, **attrs)
 
 
+def _same_place_as_geometry(props, lon, lat, label, path):
+    """``lon``/``lat`` properties (GIS exports often add them) must repeat the geometry."""
+    if "lon" not in props and "lat" not in props:
+        return
+    given = [props.get("lon", lon), props.get("lat", lat)]
+    for axis, value in zip(("lon", "lat"), given):
+        check_number(value, feature=label, field=axis)
+    if geodesic_km(given, (lon, lat)) > LINK_END_TOLERANCE_KM:
+        raise ValidationError(
+            f"properties put the node at [{given[0]:g}, {given[1]:g}], its Point geometry at "
+            f"[{lon:g}, {lat:g}]", file=path, feature=label,
+            field="lon" if "lon" in props else "lat",
+            fix="a node's place is its geometry; correct the one that is wrong, or remove "
+                "the lon/lat properties")
+
+
 def _add_line(G, label, feature, props, path):
     """Add a LineString feature as a link (two arcs unless it is directed)."""
     lid = _feature_id(feature, props, label, path, "link")
     source, target = _link_ends(G, label, props, path)
     line = _line(feature, label, path)
     numbers_given, directed = _link_fields(label, props, path)
-    extra = {k: v for k, v in props.items() if k not in _LINK_FIELDS and k != "id"}
+    _no_derived_properties(props, lid, label, path)
+    extra = {k: v for k, v in props.items() if k not in _LINK_FIELDS and k not in ("id", "link")}
     add_link(G, source, target,
              bandwidth_gbps=numbers_given["bandwidth_gbps"],
              latency_ms=numbers_given.get("latency_ms"),
@@ -402,6 +469,24 @@ def _add_line(G, label, feature, props, path):
              route_factor=numbers_given.get("route_factor"),
              directed=directed, geometry=line,
              link=lid if lid is not None else f"{source}-{target}", **extra)
+
+
+def _no_derived_properties(props, lid, label, path):
+    """Refuse link properties that would silently override what the file says elsewhere.
+
+    The id is the link id, the geometry the path, and ``length_km`` and
+    ``latency_source`` are derived from them on every read.
+    """
+    if "link" in props and props["link"] != lid:
+        raise ValidationError(
+            f"property link {props['link']!r} differs from the feature's id {lid!r}", file=path,
+            feature=label, field="link", fix="a link's id is the feature's id; remove 'link'")
+    for key in ("geometry", *names("edge", role="derived")):
+        if key in props:
+            raise ValidationError(
+                "is derived from the LineString geometry, not read from properties", file=path,
+                feature=label, field=key,
+                fix="remove it; give latency_ms to set a link's latency")
 
 
 def _link_ends(G, label, props, path):

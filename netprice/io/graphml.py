@@ -459,7 +459,7 @@ def read_graphml(path, seed=0, *, workloads=None, components="largest", lon="Lon
         if not synthesise:
             return G
         G = synthesise_market(G, seed, workloads=workloads, **market)
-        validate(G, file=path)
+        validate(G, file=path, warn=False)
         return G
     except ValidationError as err:
         if err.file is None:
