@@ -76,6 +76,9 @@ def add_site(G, node, lon, lat, *, capacity=0.0, cost=None, demand=None, serves=
         $/Mtok per reference token, or ``{workload: $/Mtok}``.
     demand : dict
         ``{workload: tokens/s}`` arriving at this node.
+
+    In a market over periods (``G.graph["periods"]``) capacity, cost and
+    each demand value may be a list of one value per period.
     serves : list, optional
         Workloads the site runs (default: all).
     proc_latency_ms : float or dict, optional
@@ -88,11 +91,11 @@ def add_site(G, node, lon, lat, *, capacity=0.0, cost=None, demand=None, serves=
     >>> G.nodes["SEA"]["demand"]
     {'chat': 200000.0}
     """
-    data = {"lon": float(lon), "lat": float(lat), "capacity": float(capacity)}
+    data = {"lon": float(lon), "lat": float(lat), "capacity": _per_period(capacity)}
     if cost is not None:
-        data["cost"] = dict(cost) if isinstance(cost, dict) else float(cost)
+        data["cost"] = dict(cost) if isinstance(cost, dict) else _per_period(cost)
     if demand is not None:
-        data["demand"] = {w: float(v) for w, v in demand.items()}
+        data["demand"] = {w: _per_period(v) for w, v in demand.items()}
     if serves is not None:
         data["serves"] = list(serves)
     if proc_latency_ms is not None:
@@ -102,6 +105,11 @@ def add_site(G, node, lon, lat, *, capacity=0.0, cost=None, demand=None, serves=
         data["name"] = name
     data.update(attrs)
     G.add_node(node, **data)
+
+
+def _per_period(value):
+    """A number as a float; a list (one value per period, MODEL.md section 9) as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else float(value)
 
 
 def add_link(G, a, b, *, bandwidth_gbps, latency_ms=None, cost_per_gb=0.0, directed=False,
@@ -146,7 +154,8 @@ def add_link(G, a, b, *, bandwidth_gbps, latency_ms=None, cost_per_gb=0.0, direc
     geometry = [tuple(float(c) for c in point[:2]) for point in geometry]
     length_km = geodesic_length_km(geometry)
     data = {
-        "bandwidth_gbps": float(bandwidth_gbps),
+        # A list holds one bandwidth per period (MODEL.md section 9).
+        "bandwidth_gbps": _per_period(bandwidth_gbps),
         "cost_per_gb": float(cost_per_gb),
         "link": f"{a}-{b}" if link is None else link,
         "directed": bool(directed),
