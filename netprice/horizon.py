@@ -29,7 +29,7 @@ from .diagnose import Diagnosis, aggregates, elastic_market
 from .errors import InfeasibleMarket, VerificationError
 from .lp.blocks import UNSERVED
 from .lp.cycles import cancel_circulations
-from .lp.duals import PARTS, compute_prices
+from .lp.duals import PARTS, capacity_duals, compute_prices
 from .lp.oracle import PricingOracle
 from .lp.periods import (
     Horizon,
@@ -357,5 +357,21 @@ def _diagnose(horizon, options):
                             demand[n, w], unmet[n, w]))
     frame = pd.DataFrame(records, columns=["node", "workload", "demand", "unmet"])
     frame = frame.set_index(["node", "workload"])
-    return (Diagnosis(data.mode, unmet=frame, aggregate_need=need, aggregate_capacity=capacity),
-            generation.routes)
+    # Elastic duals of capacity rows: unmet tokens one more unit would serve.
+    binding = []
+    y = generation.solution.y
+    for t in range(horizon.T):
+        lp_t = plp.periods[t]
+        scarcity, rent = capacity_duals(lp_t, plp.period_y(y, t))
+        when = horizon.labels[t]
+        for n in np.flatnonzero(scarcity > 1e-9):
+            binding.append(("compute", f"{data.nodes[n]} ({when})",
+                            horizon.arrivals[t].capacity[n], float(scarcity[n])))
+        for e in np.flatnonzero(rent > 1e-9):
+            u, v = data.arcs[e]
+            binding.append(("link", f"{u}->{v} ({when})", horizon.arrivals[t].bandwidth_gbps[e],
+                            float(rent[e])))
+    binding = pd.DataFrame(binding, columns=["kind", "element", "capacity", "marginal_service"])
+    binding = binding.sort_values("marginal_service", ascending=False, ignore_index=True)
+    return (Diagnosis(data.mode, unmet=frame, binding=binding, aggregate_need=need,
+                      aggregate_capacity=capacity), generation.routes)
