@@ -47,39 +47,48 @@ def plain_json(obj):
 
 
 def frame_record(frame: pd.DataFrame) -> dict:
-    """A table as a JSON-able record (pandas' "tight" dict)."""
-    return frame.to_dict(orient="tight")
+    """A table as a JSON-able record, column by column (its index levels first)."""
+    index = frame.index
+    return {"index_names": list(index.names),
+            "index": [index.get_level_values(i).tolist() for i in range(index.nlevels)],
+            "columns": {str(c): frame[c].tolist() for c in frame.columns}}
 
 
 def record_frame(record: dict) -> pd.DataFrame:
     """The table of :func:`frame_record` (after a JSON round trip)."""
-    frame = pd.DataFrame.from_dict(record, orient="tight")
-    if "path" in frame.columns:
-        frame["path"] = [tuple(p) for p in frame["path"]]
-    return frame
+    names, arrays = record["index_names"], record["index"]
+    index = (pd.MultiIndex.from_arrays(arrays, names=names) if len(names) > 1
+             else pd.Index(arrays[0], name=names[0]))
+    columns = dict(record["columns"])
+    if "path" in columns:
+        columns["path"] = [tuple(p) for p in columns["path"]]
+    return pd.DataFrame(columns, index=index)
 
 
 def period_record(res, label, *, tables=None, objective=None, settlement=None,
-                  served_period=None) -> dict:
+                  served_period=None, frames=False) -> dict:
     """One period's record from a single-period result (or its tables, when given).
 
     ``served_period``: (N x W) labels of the periods whose service sets each
-    price (default: this period).
+    price (default: this period).  ``frames``: keep the tables as
+    DataFrames (a record that stays in this process) instead of JSON-able
+    columns.
     """
-    frames = {name: getattr(res, name) for name in TABLES}
-    frames.update(tables or {})
-    prices = frames["prices"].copy()
+    tables = {name: (tables or {}).get(name, None) for name in TABLES}
+    tables = {name: frame if frame is not None else getattr(res, name)
+              for name, frame in tables.items()}
+    prices = tables["prices"].copy()
     if served_period is None:
         served_period = np.where(np.isfinite(prices["price"].to_numpy()), label, None)
     prices["served_period"] = np.asarray(served_period, dtype=object)
-    frames["prices"] = prices
-    routes = frames["routes"].copy()
+    tables["prices"] = prices
+    routes = tables["routes"].copy()
     routes.insert(0, "period", label)
-    frames["routes"] = routes
+    tables["routes"] = routes
     stats = {k: res.stats.get(k) for k in ("rows", "columns", "nonzeros", "solve_seconds",
                                             "total_seconds", "pricing_passes",
                                             "columns_generated", "formulation")}
-    return plain_json({
+    record = plain_json({
         "period": label,
         "objective": res.objective if objective is None else objective,
         "status": res.status,
@@ -91,8 +100,12 @@ def period_record(res, label, *, tables=None, objective=None, settlement=None,
         "settlement": res.settlement if settlement is None else settlement,
         "checks": {name: list(v) for name, v in (res.checks or {}).items()},
         "stats": stats,
-        "tables": {name: frame_record(frame) for name, frame in frames.items()},
     })
+    if frames:
+        record["frames"] = tables
+    else:
+        record["tables"] = {name: frame_record(frame) for name, frame in tables.items()}
+    return record
 
 
 class PeriodView:
@@ -247,14 +260,27 @@ class PeriodResult:
     # -- tables -----------------------------------------------------------------------------
     @cached_property
     def _period_tables(self) -> list:
-        return [{name: record_frame(r["tables"][name]) for name in TABLES}
+        return [r["frames"] if "frames" in r else
+                {name: record_frame(r["tables"][name]) for name in TABLES}
                 for r in self.records]
 
     def _stack(self, name) -> pd.DataFrame:
+        """The periods' tables one under the other, the period as the last index level."""
         frames = [tables[name] for tables in self._period_tables]
-        stacked = pd.concat(frames, keys=self.periods, names=["period"])
-        levels = _LEVELS[name]
-        return stacked.reorder_levels(levels + ["period"])
+        first = frames[0].index
+        same = all(f.index.equals(first) for f in frames[1:])
+        if not same or not isinstance(first, pd.MultiIndex):
+            stacked = pd.concat(frames, keys=self.periods, names=["period"])
+            return stacked.reorder_levels(_LEVELS[name] + ["period"])
+        # Every period has the same rows: the index is built from codes, not
+        # factorized again (pandas' concat with keys is the slow part here).
+        T, n = len(frames), len(first)
+        index = pd.MultiIndex(
+            levels=list(first.levels) + [pd.Index(self.periods)],
+            codes=[np.tile(c, T) for c in first.codes] + [np.repeat(np.arange(T), n)],
+            names=list(first.names) + ["period"], verify_integrity=False)
+        columns = {c: np.concatenate([f[c].to_numpy() for f in frames]) for c in frames[0].columns}
+        return pd.DataFrame(columns, index=index)
 
     @cached_property
     def prices(self) -> pd.DataFrame:

@@ -21,7 +21,7 @@ LAYERS = {
     "market": 3, "result": 3, "diagnose": 3, "annotate": 3, "horizon": 3, "period_result": 3,
     "lp": 2,
     "io": 1, "schema": 1, "validate": 1, "graph": 1, "geo": 1, "synth": 1, "errors": 1,
-    "datasets": 1, "periods": 1,
+    "datasets": 1, "periods": 1, "diurnal": 1,
 }
 #: The package's front door re-exports the public names of every layer.
 EXEMPT = {"netprice", "netprice.__main__"}

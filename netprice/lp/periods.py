@@ -48,7 +48,8 @@ from .build import append_columns, build_lp
 from .colgen import MAX_PASSES, SEED_SITES, reduced_cost_tolerance, route_columns
 from .data import compile_market
 from .duals import capacity_duals
-from .formulation import formulate
+from .formulation import Formulation, formulate
+from .oracle import PricingOracle
 from .scaling import SECONDS_PER_HOUR, TOKENS_PER_MTOK, choose_scaling
 from .verify import TOLERANCES, kkt_violations, price_violations, reported_duals
 
@@ -228,19 +229,29 @@ def _with_need(data, need):
 
 
 def build_horizon_lp(horizon, formulation="exact", quantum_ms=None, max_routes_per_pair=50,
-                     routes=None):
+                     routes=None, seed_sites=SEED_SITES):
     """The stacked LP of a market over periods and each period's formulation.
 
     Returns ``(PeriodLP, formulations)``; ``formulations[t]`` holds period
-    t's routes (seeded for "exact", enumerated for "route", or ``routes[t]``
-    when given), layered graphs and pricing oracle.
+    t's routes (for "exact" seeded with each pair's cheapest routes to its
+    ``seed_sites`` cheapest sites -- None: every site in time --, enumerated
+    for "route", or ``routes[t]`` when given), layered graphs and pricing
+    oracle.
     """
     scaling = horizon_scaling(horizon)
     forms, lps = [], []
     for t, data in enumerate(horizon.served):
         # The oracle reads no demand: the one that seeded the routes prices them.
-        form = formulate(_with_need(data, horizon.need(t)), formulation, quantum_ms,
-                         max_routes_per_pair)
+        need = horizon.need(t)
+        if formulation in ("exact", "auto"):
+            oracle = PricingOracle(data)
+            seed = oracle.cheapest_per_site(
+                np.zeros(data.n_nodes), np.zeros(data.n_arcs), origins=need,
+                per_pair=len(oracle.sites) if seed_sites is None else seed_sites)
+            form = Formulation("exact", seed, oracle=oracle)
+        else:
+            form = formulate(_with_need(data, need), formulation, quantum_ms,
+                             max_routes_per_pair)
         if routes is not None:
             form = dataclasses.replace(form, routes=routes[t])
         forms.append(form)
@@ -312,26 +323,37 @@ def _deferral(horizon, lps, row_start, n_cols, scaling):
     return deferral, {"cost": cost, "upper": upper, "rhs": amount / scaling.flow_unit}, extra
 
 
-def append_period_columns(plp, t, data, add):
-    """``plp`` with columns added to period ``t`` (``add(builder)`` on period t's own LP).
+def append_period_columns(plp, additions):
+    """``plp`` with columns added to some periods: ``additions`` is ``[(t, data, add)]``.
 
-    Returns the extended LP (a new object) and the stacked indexes of the new columns.
+    ``add(builder)`` adds period t's columns to a builder of period t's own
+    LP (as :func:`netprice.lp.build.append_columns`).  Returns the extended
+    LP (a new object) and the stacked indexes of the new columns.
     """
-    view, ids = append_columns(plp.periods[t], data, add)
-    if not len(ids):
-        return plp, np.zeros(0, dtype=np.int64)
-    block = view.matrix[:, ids].tocoo()
-    new = sp.csr_matrix((block.data, (block.row + plp.row_start[t], block.col)),
-                        shape=(plp.shape[0], len(ids)))
-    stacked = np.arange(plp.shape[1], plp.shape[1] + len(ids))
     periods, columns = list(plp.periods), list(plp.columns)
-    periods[t] = view
-    columns[t] = np.concatenate([columns[t], stacked])
+    blocks, costs, uppers = [], [], []
+    first = plp.shape[1]
+    for t, data, add in additions:
+        view, ids = append_columns(periods[t], data, add)
+        if not len(ids):
+            continue
+        block = view.matrix[:, ids].tocoo()
+        blocks.append(sp.csr_matrix((block.data, (block.row + plp.row_start[t], block.col)),
+                                    shape=(plp.shape[0], len(ids))))
+        start = first + sum(b.shape[1] for b in blocks[:-1])
+        periods[t] = view
+        columns[t] = np.concatenate([columns[t], np.arange(start, start + len(ids))])
+        costs.append(view.cost[ids])
+        uppers.append(view.col_upper[ids])
+    if not blocks:
+        return plp, np.zeros(0, dtype=np.int64)
+    # One stack per pass: the stacked matrix is the large one.
+    new = sp.hstack(blocks, format="csr")
     return dataclasses.replace(
-        plp, cost=np.concatenate([plp.cost, view.cost[ids]]),
+        plp, cost=np.concatenate([plp.cost] + costs),
         matrix=sp.hstack([plp.matrix, new], format="csr"),
-        col_upper=np.concatenate([plp.col_upper, view.col_upper[ids]]),
-        periods=periods, columns=columns), stacked
+        col_upper=np.concatenate([plp.col_upper] + uppers),
+        periods=periods, columns=columns), np.arange(first, first + new.shape[1])
 
 
 # -- column generation over the periods -----------------------------------------------------
@@ -370,7 +392,7 @@ def generate_periods(horizon, plp, routes, solver, oracles, *, max_passes=MAX_PA
     certified = not limited.any()
     while solution.status == "OPTIMAL" and passes < max_passes and limited.any():
         passes += 1
-        added, found_any = [], False
+        additions, found_any = [], False
         for t in range(T):
             lp_t = plp.periods[t]
             y_t = plp.period_y(solution.y, t)
@@ -391,20 +413,19 @@ def generate_periods(horizon, plp, routes, solver, oracles, *, max_passes=MAX_PA
             offset = len(routes[t])
             routes[t] = routes[t].extend(found.subset(np.asarray(fresh)))
             kept = workload[fresh]
-            block = lp_t.blocks["route"]
 
-            def add(builder, every=routes[t], offset=offset, kept=kept, data=horizon.served[t]):
+            def add(builder, every=routes[t], offset=offset, kept=kept, data=horizon.served[t],
+                    block=lp_t.blocks["route"]):
                 for w in np.unique(kept):
                     block.add(builder, data, int(w), routes=every,
                               among=offset + np.flatnonzero(kept == w))
 
-            plp, ids = append_period_columns(plp, t, horizon.served[t], add)
-            added.append(ids)
-        if not added:
+            additions.append((t, horizon.served[t], add))
+        if not additions:
             # None negative in any period -- or only columns the LP has.
             certified = not found_any
             break
-        ids = np.concatenate(added)
+        plp, ids = append_period_columns(plp, additions)
         generated += len(ids)
         solver.add_columns(plp, ids)
         solution = solver.solve(added=ids)
