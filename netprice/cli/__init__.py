@@ -3,6 +3,7 @@
 ==================  ==========================================================
 ``common``          exit codes, the error guard, the console (every command)
 ``clearing``        ``clear``, ``compare``: one market
+``day``             ``day``, and ``clear`` of a market over periods
 ``importing``       ``import``: Topology Zoo GraphML to netprice GeoJSON
 ``reproducing``     ``reproduce``: the published case studies as a report
 ``scenarios``       ``sweep``, ``contingency``: many markets, serially or on Dask
@@ -18,6 +19,7 @@ from __future__ import annotations
 import click
 
 from .clearing import clear, compare
+from .day import day
 from .common import EXIT_OK
 from .importing import import_
 from .reproducing import reproduce
@@ -38,7 +40,7 @@ def cli():
     """
 
 
-for _command in (clear, compare, import_, reproduce, sweep_command, contingency_command):
+for _command in (clear, compare, day, import_, reproduce, sweep_command, contingency_command):
     cli.add_command(_command)
 
 
