@@ -16,22 +16,24 @@ from pathlib import Path
 
 import click
 
-from .common import console, guard, seed_option
+from .common import EXIT_INPUT, CommandError, console, guard, seed_option
 
 __all__ = ["day", "clear_over_periods"]
 
 
-def _period_label(res, period):
-    if period is None:
-        return res.peak_period()
-    if period in res.periods:
+def _period_label(periods, period):
+    """The label ``--period`` names (a label or an index), checked before anything is cleared."""
+    if period is None or period in periods:
         return period
     try:
-        return res.periods[int(period)]
+        index = int(period)
+        if not -len(periods) <= index < len(periods):
+            raise IndexError(index)
+        return periods[index]
     except (ValueError, IndexError):
-        raise click.BadParameter(f"no period {period!r}: give a label ({res.periods[0]} ... "
-                                 f"{res.periods[-1]}) or an index 0..{len(res.periods) - 1}",
-                                 param_hint="--period") from None
+        raise CommandError(f"--period: no period {period!r}: give a label ({periods[0]} ... "
+                           f"{periods[-1]}) or an index 0..{len(periods) - 1}",
+                           EXIT_INPUT) from None
 
 
 def clear_over_periods(G, file, modes, map_path, out, parquet, as_json, period, *, workers,
@@ -43,6 +45,7 @@ def clear_over_periods(G, file, modes, map_path, out, parquet, as_json, period, 
     from ..io.files import write_all
     from ..period_runs import clear_periods
 
+    shown = _period_label(list(G.graph["periods"]), period)
     results = {}
     with Console(stderr=True).status(f"clearing {file.name}") as status:
         for mode in modes:
@@ -51,7 +54,7 @@ def clear_over_periods(G, file, modes, map_path, out, parquet, as_json, period, 
             results[mode] = clear_periods(G, mode, workers=workers, scheduler=scheduler,
                                           **options)
     main = results["transfer" if "transfer" in results else modes[0]]
-    shown = _period_label(main, period)
+    shown = shown or main.peak_period()
     outputs = {}
     if out is not None:
         outputs.update(_tables(G, results, out, parquet, shown))
