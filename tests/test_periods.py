@@ -262,3 +262,19 @@ def test_one_period_annotates_like_a_single_period_result(us5):
     for n in G:
         assert H.nodes[n]["price"] == alone.nodes[n]["price"]
         assert not isinstance(H.nodes[n].get("demand", {}).get("chat", 0.0), list)
+
+
+def test_starting_from_each_period_alone_gives_the_same_market(us5, monkeypatch):
+    import netprice.horizon as horizon
+
+    G = _us5_day(us5, defer_h=2.0)
+    for n, data in G.nodes(data=True):
+        if data.get("capacity"):
+            data["cost"] = [data["cost"] * f for f in (1.3, 1.1, 0.7, 0.9)]
+    cold = npx.clear_market(G)
+    monkeypatch.setattr(horizon, "WARM_START_ROWS", 0)
+    warm = npx.clear_market(G)
+    warm.verify()
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+    assert np.allclose(warm.prices["price"].to_numpy(), cold.prices["price"].to_numpy(),
+                       rtol=1e-8, equal_nan=True)

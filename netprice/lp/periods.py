@@ -55,7 +55,7 @@ from .verify import TOLERANCES, kkt_violations, price_violations, reported_duals
 
 __all__ = ["Horizon", "compile_horizon", "horizon_scaling", "PeriodLP", "Deferral",
            "build_horizon_lp", "append_period_columns", "HorizonGeneration", "generate_periods",
-           "lower_bound", "ArrivalPrices", "arrival_prices", "check_horizon", "released",
+           "lower_bound", "warm_basis", "ArrivalPrices", "arrival_prices", "check_horizon", "released",
            "moved", "HORIZON_TOLERANCES"]
 
 #: The checks of a market over periods: the LP's KKT conditions and each
@@ -356,6 +356,63 @@ def append_period_columns(plp, additions):
         periods=periods, columns=columns), np.arange(first, first + new.shape[1])
 
 
+def warm_basis(horizon, plp):
+    """A starting basis of the stacked LP from each period solved alone (GLOP), or None.
+
+    Period t alone is its own LP with the tokens of the deferrable
+    workloads served where they arrive (their service rows' right-hand
+    side set to the arrivals).  Its optimal basis, with each arrival served
+    on arrival (``z[t, t]`` basic) and every other deferral column at zero,
+    is a basis of the stacked LP -- block triangular, so nonsingular -- and
+    primal feasible: primal simplex starts there and moves only what
+    waiting makes cheaper, instead of solving every period again inside
+    one large LP.  None when a period cannot clear alone (where it needs to
+    wait to be feasible, or sheds what arrives).
+    """
+    from ortools.math_opt import solution_pb2
+
+    from .solve import GlopSession
+
+    d = plp.deferral
+    if np.isfinite(horizon.arrivals[0].voll[horizon.deferrable]).any():
+        return None
+    basis = solution_pb2.BasisProto()
+    rows, row_status, cols, col_status = [], [], [], []
+    for t in range(horizon.T):
+        lp_t = plp.periods[t]
+        lower, upper = lp_t.row_lower.copy(), lp_t.row_upper.copy()
+        demand = lp_t.blocks["demand"]
+        for w in horizon.deferrable:
+            n = np.arange(lp_t.n_nodes)
+            r = demand.row(n, w)
+            lower[r] = upper[r] = horizon.arrivals[t].demand[n, w] / plp.scaling.flow_unit
+        alone = dataclasses.replace(lp_t, row_lower=lower, row_upper=upper)
+        solution, period_basis, _ = GlopSession(alone).solve()
+        if solution.status != "OPTIMAL" or period_basis is None:
+            return None
+        proto = solution_pb2.BasisProto.FromString(period_basis)
+        c = proto.constraint_status
+        rows.append(plp.row_start[t] + np.asarray(c.ids, dtype=np.int64))
+        row_status.append(np.asarray(c.values, dtype=np.int64))
+        v = proto.variable_status
+        cols.append(plp.columns[t][np.asarray(v.ids, dtype=np.int64)])
+        col_status.append(np.asarray(v.values, dtype=np.int64))
+    served_now = (d.col_serve >= 0) & (d.col_serve == d.period[d.col_row])
+    rows.append(np.arange(d.rows.start, d.rows.stop))
+    row_status.append(np.full(len(d.node), solution_pb2.BASIS_STATUS_FIXED_VALUE))
+    cols.append(d.columns)
+    col_status.append(np.where(served_now, solution_pb2.BASIS_STATUS_BASIC,
+                               solution_pb2.BASIS_STATUS_AT_LOWER_BOUND))
+    rows, row_status = np.concatenate(rows), np.concatenate(row_status)
+    cols, col_status = np.concatenate(cols), np.concatenate(col_status)
+    order, col_order = np.argsort(rows), np.argsort(cols)
+    basis.constraint_status.ids[:] = rows[order].tolist()
+    basis.constraint_status.values[:] = row_status[order].tolist()
+    basis.variable_status.ids[:] = cols[col_order].tolist()
+    basis.variable_status.values[:] = col_status[col_order].tolist()
+    return basis.SerializeToString()
+
+
 # -- column generation over the periods -----------------------------------------------------
 @dataclass
 class HorizonGeneration:
@@ -371,7 +428,7 @@ class HorizonGeneration:
 
 
 def generate_periods(horizon, plp, routes, solver, oracles, *, max_passes=MAX_PASSES,
-                     add=True):
+                     add=True, primal_first=False):
     """Column generation on the stacked LP, each period priced by its own oracle.
 
     A pass prices every period against its own duals (its demand or service
@@ -386,7 +443,8 @@ def generate_periods(horizon, plp, routes, solver, oracles, *, max_passes=MAX_PA
     pairs = [horizon.need(t) & limited[None, :] for t in range(T)]
     have = [route_columns(plp.periods[t], routes[t]) for t in range(T)]
     routes = list(routes)
-    solution = solver.solve()
+    # From a primal feasible basis (warm_basis), primal simplex.
+    solution = solver.solve(added=np.zeros(0, dtype=np.int64) if primal_first else None)
     passes = generated = 0
     reduced = [np.zeros(pairs[t].shape) for t in range(T)]
     certified = not limited.any()
