@@ -12,8 +12,6 @@ study and lays the report out.
 from __future__ import annotations
 
 import copy
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +19,7 @@ import pandas as pd
 
 from . import day_plots
 from .annotate import annotate
-from .io.files import atomic_write_text
+from .io.files import atomic_write_text, folder_when_done
 from .market import clear_market
 from .period_maps import period_map
 from .periods import has_periods, period_hours, window_periods
@@ -124,14 +122,10 @@ def day_report(G, out, *, windows=WINDOWS, workload=None, price_workload="chat",
     Path
         The report's path.
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda text: None)
-    with tempfile.TemporaryDirectory(dir=out, prefix=".day-") as scratch:
-        _write(Path(scratch), G, windows, workload, price_workload, mode, say, name, options)
-        for item in sorted(Path(scratch).iterdir()):
-            os.replace(item, out / item.name)
-    return out / "report.md"
+    with folder_when_done(out, ".day-") as scratch:
+        _write(scratch, G, windows, workload, price_workload, mode, say, name, options)
+    return Path(out) / "report.md"
 
 
 def _write(out, G, windows, workload, price_workload, mode, say, name, options):

@@ -190,10 +190,20 @@ def shape_at(shape, hour) -> np.ndarray:
     return np.interp(np.asarray(hour, dtype=float) % 24.0, centres, shape, period=24.0)
 
 
-def _require_periods(G):
+def _local_clock(G, nodes, timezones):
+    """``(node, zone, local hours of each period)`` for ``nodes`` of ``G``."""
     if not has_periods(G):
         raise ValueError("the network declares no periods: set G.graph['periods'] first, "
                          "e.g. netprice.diurnal.day_periods('2026-07-01')")
+    starts, hours = period_starts(G), period_hours(G)
+    for n in nodes:
+        data = G.nodes[n]
+        zone = (timezones or {}).get(n) or node_timezone(data["lon"], data["lat"])
+        yield n, zone, local_hours(starts, zone, hours)
+
+
+def _mean(value):
+    return float(np.mean(value)) if isinstance(value, (list, tuple)) else float(value)
 
 
 def apply_demand_shapes(G, shapes=None, *, kinds=None, timezones=None) -> dict:
@@ -232,24 +242,17 @@ def apply_demand_shapes(G, shapes=None, *, kinds=None, timezones=None) -> dict:
     >>> zones["SEA"], peak                                   # 14:00 local, 3 h apart
     ('America/Los_Angeles', {'NYC': '2026-07-01T18:00Z', 'SEA': '2026-07-01T21:00Z'})
     """
-    _require_periods(G)
     shapes = DEMAND_SHAPES if shapes is None else shapes
-    starts, hours = period_starts(G), period_hours(G)
     zones = {}
-    for n, data in G.nodes(data=True):
-        demand = data.get("demand")
-        if not demand:
-            continue
-        zone = (timezones or {}).get(n) or node_timezone(data["lon"], data["lat"])
+    for n, zone, local in _local_clock(G, [n for n, d in G.nodes(data=True) if d.get("demand")],
+                                       timezones):
         zones[n] = zone
-        local = local_hours(starts, zone, hours)
         out = {}
-        for w, value in demand.items():
+        for w, value in G.nodes[n]["demand"].items():
             kind = (kinds or {}).get(w, w)
-            mean = float(np.mean(value)) if isinstance(value, (list, tuple)) else float(value)
             factor = shape_at(shapes[kind], local) if kind in shapes else np.ones(len(local))
-            out[w] = [float(v) for v in mean * factor]
-        data["demand"] = out
+            out[w] = [float(v) for v in _mean(value) * factor]
+        G.nodes[n]["demand"] = out
     return zones
 
 
@@ -272,22 +275,17 @@ def apply_cost_shapes(G, region, energy_share, shapes=None, *, timezones=None) -
     dict
         ``{node: zone}`` of the sites whose cost now varies.
     """
-    _require_periods(G)
     shapes = PRICE_SHAPES if shapes is None else shapes
-    starts, hours = period_starts(G), period_hours(G)
     zones = {}
-    for n, area in region.items():
-        data = G.nodes[n]
-        cost = data.get("cost")
+    for n, zone, local in _local_clock(G, list(region), timezones):
+        cost = G.nodes[n].get("cost")
         if cost is None or isinstance(cost, dict):
             raise ValueError(f"node {n!r}: an hourly cost needs one cost per reference token "
                              "(a number), not per workload")
         share = energy_share if isinstance(energy_share, (int, float)) else energy_share[n]
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"node {n!r}: energy share must be between 0 and 1, got {share}")
-        zone = (timezones or {}).get(n) or node_timezone(data["lon"], data["lat"])
         zones[n] = zone
-        mean = float(np.mean(cost)) if isinstance(cost, (list, tuple)) else float(cost)
-        factor = 1.0 - share + share * shape_at(shapes[area], local_hours(starts, zone, hours))
-        data["cost"] = [float(v) for v in mean * factor]
+        factor = 1.0 - share + share * shape_at(shapes[region[n]], local)
+        G.nodes[n]["cost"] = [float(v) for v in _mean(cost) * factor]
     return zones

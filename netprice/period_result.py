@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import VerificationError
+from .result import MarketResult
 
 __all__ = ["PeriodResult", "PeriodView", "period_record", "frame_record", "record_frame",
            "TABLES"]
@@ -153,13 +154,8 @@ class PeriodView:
     def answer(self) -> str:
         return self._parent.answer
 
-    def saturated_links(self, *, undirected=True) -> pd.DataFrame:
-        """Saturated links of this period; with ``undirected`` each link once."""
-        sat = self.links[self.links["saturated"]]
-        if not undirected:
-            return sat
-        return (sat.sort_values("rent", ascending=False)
-                .reset_index().drop_duplicates("link").set_index(["source", "target"]))
+    # It reads only ``links``, which a period has as a single-period result has.
+    saturated_links = MarketResult.saturated_links
 
     def summary(self) -> dict:
         return {"period": self.label, "mode": self.mode, "status": self.status,
