@@ -75,17 +75,12 @@ def period_record(res, label, *, tables=None, objective=None, settlement=None,
     DataFrames (a record that stays in this process) instead of JSON-able
     columns.
     """
-    tables = {name: (tables or {}).get(name, None) for name in TABLES}
-    tables = {name: frame if frame is not None else getattr(res, name)
-              for name, frame in tables.items()}
+    tables = _Tables(res, label, tables or {})
     prices = tables["prices"].copy()
     if served_period is None:
         served_period = np.where(np.isfinite(prices["price"].to_numpy()), label, None)
     prices["served_period"] = np.asarray(served_period, dtype=object)
     tables["prices"] = prices
-    routes = tables["routes"].copy()
-    routes.insert(0, "period", label)
-    tables["routes"] = routes
     stats = {k: res.stats.get(k) for k in ("rows", "columns", "nonzeros", "solve_seconds",
                                             "total_seconds", "pricing_passes",
                                             "columns_generated", "formulation")}
@@ -105,8 +100,28 @@ def period_record(res, label, *, tables=None, objective=None, settlement=None,
     if frames:
         record["frames"] = tables
     else:
-        record["tables"] = {name: frame_record(frame) for name, frame in tables.items()}
+        record["tables"] = {name: frame_record(tables[name]) for name in TABLES}
     return record
+
+
+class _Tables(dict):
+    """A period's tables, each made from its single-period result when first asked for.
+
+    Routes are the costly table on a large network (arc flows decomposed
+    into paths); a result kept in this process makes them only if read.
+    """
+
+    def __init__(self, res, label, given):
+        super().__init__(given)
+        self.res, self.label = res, label
+
+    def __missing__(self, name):
+        frame = getattr(self.res, name)
+        if name == "routes":
+            frame = frame.copy()
+            frame.insert(0, "period", self.label)
+        self[name] = frame
+        return frame
 
 
 class PeriodView:
