@@ -241,9 +241,9 @@ def build_horizon_lp(horizon, formulation="exact", quantum_ms=None, max_routes_p
     scaling = horizon_scaling(horizon)
     forms, lps = [], []
     for t, data in enumerate(horizon.served):
-        # The oracle reads no demand: the one that seeded the routes prices them.
         need = horizon.need(t)
         if formulation in ("exact", "auto"):
+            # The oracle reads no demand: the one that seeds the routes prices them.
             oracle = PricingOracle(data)
             seed = oracle.cheapest_per_site(
                 np.zeros(data.n_nodes), np.zeros(data.n_arcs), origins=need,
@@ -292,7 +292,7 @@ def _deferral(horizon, lps, row_start, n_cols, scaling):
     amount = demand[period, node, workload]
     R = len(node)
     first = int(row_start[-1])
-    col_row, col_serve, entries_row, entries_val = [], [], [], []
+    col_row, col_serve = [], []
     for r in range(R):
         w = int(workload[r])
         for s in horizon.serve_periods(int(period[r]), w):
