@@ -140,6 +140,10 @@ def measure_dask(runs):
     from netprice.market import clear_market
     from netprice.period_runs import clear_periods
 
+    # The same meter and quiet-wait as benchmarks/contingency.py: wall, own CPU
+    # (this process and the workers) and the CPU share of other processes.
+    from contingency import _Meter, _wait_quiet
+
     G = kdl_day(0.0)
     serial, parallel = [], []
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -147,14 +151,19 @@ def measure_dask(runs):
             Client(cluster) as client:
         client.run(lambda: __import__("netprice.market"))
         for _ in range(runs):
-            load = os.getloadavg()[0]
-            start = time.perf_counter()
-            a = clear_market(G)
-            serial.append({"seconds": time.perf_counter() - start, "load": load})
-            load = os.getloadavg()[0]
-            start = time.perf_counter()
-            b = clear_periods(G, client=client)
-            parallel.append({"seconds": time.perf_counter() - start, "load": load})
+            for runner, rows, meter in ((lambda: clear_market(G), serial, _Meter()),
+                                        (lambda: clear_periods(G, client=client), parallel,
+                                         _Meter(client))):
+                _wait_quiet(0.15, 300)
+                load = os.getloadavg()[0]
+                with meter:
+                    out = runner()
+                rows.append({"seconds": meter.wall, "cpu": meter.cpu,
+                             "foreign": meter.foreign, "load": load})
+                if rows is serial:
+                    a = out
+                else:
+                    b = out
     for name in ("prices", "nodes", "links", "service", "routes"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
     return {"serial": serial, "parallel": parallel, "identical": True}
@@ -203,7 +212,8 @@ def main(argv=None):
               f"{t_s / (2 * t_p):.0%}; tables identical: {dask['identical']}")
         for kind in ("serial", "parallel"):
             for k, r in enumerate(dask[kind], 1):
-                print(f"  {kind:8} run {k}: {r['seconds']:6.1f} s, load {r['load']:.1f}")
+                print(f"  {kind:8} run {k}: {r['seconds']:6.1f} s, CPU {r['cpu']:6.1f} s, "
+                      f"foreign {100 * r['foreign']:3.0f} %, load {r['load']:.1f}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=1))
