@@ -392,6 +392,66 @@ def build_us5_market():
         data["bids"] = {w: [{"tokens_per_s": round(demand[w] * share), "price": price}
                             for share, price in US5_MARKET_BIDS[w]] for w in demand}
         data["demand"] = {w: round(d * US5_MARKET_FIXED_SHARE) for w, d in demand.items()}
+
+
+# 4. us20-day: us20 over the 24 hours of a summer weekday.
+# ---------------------------------------------------------------------------
+
+#: The day: Wednesday 1 July 2026, 24 hourly periods in UTC (00:00Z is
+#: 17:00 the day before in Seattle, 20:00 in New York: daylight saving time).
+US20_DAY = "2026-07-01"
+
+#: Batch jobs may wait 8 hours (a job handed in during the working day is
+#: done by the next morning); chat, code and image answer users who wait.
+US20_DAY_BATCH_DEFER_H = 8.0
+
+#: The day wraps (``cyclic``): a representative day, in which the batch work
+#: handed in on the U.S. afternoon -- the end of the UTC day -- runs in the
+#: following night, which is the start of the same UTC day.
+US20_DAY_CYCLIC = True
+
+#: Wholesale market region of each state with compute (netprice.diurnal.PRICE_SHAPES):
+#: Chicago (ComEd), Ohio and Virginia are in PJM.
+US20_DAY_REGION = {
+    "WA": "NW", "OR": "NW", "CA": "CAISO", "NV": "SW", "AZ": "SW", "UT": "ROCKIES",
+    "CO": "ROCKIES", "TX": "ERCOT", "NE": "SPP", "IL": "PJM", "OH": "PJM", "GA": "SE",
+    "VA": "PJM",
+}
+
+
+def energy_share(gpu: str, gpu_hour_usd: float, pue: float, state: str) -> float:
+    """The part of a site's cost that is electricity: energy $/GPU-h over all $/GPU-h."""
+    energy = GPUS[gpu]["kw"] * pue * ELECTRICITY_CENTS_PER_KWH[state] / 100.0
+    return energy / (gpu_hour_usd + energy)
+
+
+def build_us20_day():
+    """us20 over 24 hourly periods: demand in each metro's local time, hourly site costs."""
+    from netprice.diurnal import apply_cost_shapes, apply_demand_shapes, day_periods
+
+    G = build_us20()
+    G.graph["name"] = "us20-day"
+    G.graph["description"] = (
+        "us20 over the 24 hours of Wednesday 1 July 2026 (UTC periods): demand follows each "
+        "metro's local time, the energy part of each site's cost follows its market region's "
+        "hourly price, and batch work may wait 8 hours (see datasets/README.md).")
+    G.graph["periods"] = day_periods(US20_DAY)
+    G.graph["period_hours"] = 1.0
+    G.graph["cyclic"] = US20_DAY_CYCLIC
+    G.graph["workloads"]["batch"]["defer_h"] = US20_DAY_BATCH_DEFER_H
+    apply_demand_shapes(G)
+    region, share = {}, {}
+    for sid, _, _, _, state, gpu, _, gpu_hour, pue in US20_SITES:
+        if gpu is not None:
+            region[sid] = US20_DAY_REGION[state]
+            share[sid] = energy_share(gpu, gpu_hour, pue, state)
+    apply_cost_shapes(G, region, share)
+    for _, data in G.nodes(data=True):
+        # Round to what the inputs can carry: 10 tokens/s, 1e-6 $/Mtok.
+        data["demand"] = {w: [round(v, -1) for v in values]
+                          for w, values in data["demand"].items()}
+        if isinstance(data.get("cost"), list):
+            data["cost"] = [round(v, 6) for v in data["cost"]]
     return G
 
 
@@ -418,7 +478,8 @@ def _add_link(G, a, b, gbps):
         G.edges[u, v]["cost_per_gb"] = cost
 
 
-BUILDERS = {"us5": build_us5, "us20": build_us20, "us5-market": build_us5_market}
+BUILDERS = {"us5": build_us5, "us20": build_us20, "us20-day": build_us20_day,
+            "us5-market": build_us5_market}
 
 
 def main(argv=None):

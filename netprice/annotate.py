@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .periods import has_periods, period_graph
 from .schema import PRICE_PARTS, names, output_names
 
 __all__ = ["annotate"]
 
 
-def annotate(G, res):
+def annotate(G, res, *, period=None):
     """A copy of ``G`` carrying the result attributes of the graph contract.
 
     Nodes get ``price`` and ``price_parts`` ({workload: ...}, $/Mtok),
@@ -19,6 +20,11 @@ def annotate(G, res):
     and status.  ``G`` itself is left untouched.  The attributes written
     are the outputs of :data:`netprice.schema.ATTRIBUTES`, in its order.
 
+    A market over periods is annotated one period at a time: ``period``
+    (a label or an index) picks it, and the copy is that period's network
+    (:func:`netprice.periods.period_graph`: its demand, capacity, cost and
+    bandwidth as numbers) with ``G.graph["result"]["period"]`` naming it.
+
     Examples
     --------
     >>> import netprice as npx
@@ -27,7 +33,16 @@ def annotate(G, res):
     >>> sorted(H.graph["result"])
     ['formulation', 'mode', 'objective', 'settlement', 'solver', 'status']
     """
-    H = G.copy()
+    label = None
+    if hasattr(res, "periods"):
+        if period is None:
+            raise ValueError(f"a result over {len(res.periods)} periods is annotated one period "
+                             "at a time: pass period= (a label or an index)")
+        res = res.period(period)
+        label = res.label
+    elif period is not None:
+        raise ValueError("period= is for results over periods; this result is of one period")
+    H = period_graph(G, label) if label is not None and has_periods(G) else G.copy()
     node_outputs, edge_outputs = output_names("node"), output_names("edge")
     values = _node_values(res)
     for n in H.nodes:
@@ -44,6 +59,8 @@ def annotate(G, res):
         "settlement": {k: float(v) for k, v in res.settlement.items()
                        if np.isfinite(v)},
     }
+    if label is not None:
+        H.graph["result"]["period"] = label
     return H
 
 

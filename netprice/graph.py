@@ -86,6 +86,9 @@ def add_site(G, node, lon, lat, *, capacity=None, cost=None, demand=None, serves
     bids : dict, optional
         Price-responsive demand, dearest first: ``{workload:
         [{"tokens_per_s": ..., "price": $/Mtok}, ...]}``, beside ``demand``.
+
+    In a market over periods (``G.graph["periods"]``) capacity, cost and
+    each demand value may be a list of one value per period.
     serves : list, optional
         Workloads the site runs (default: all).
     proc_latency_ms : float or dict, optional
@@ -124,15 +127,15 @@ def add_site(G, node, lon, lat, *, capacity=None, cost=None, demand=None, serves
                          "attributes")
     if capacity is None:
         capacity = 0.0 if offers is None else (offered_capacity(offers) or 0.0)
-    data = {"lon": float(lon), "lat": float(lat), "capacity": float(capacity)}
+    data = {"lon": float(lon), "lat": float(lat), "capacity": _per_period(capacity)}
     if offers is not None:
         data["offers"] = [dict(block) for block in offers]
     if bids is not None:
         data["bids"] = {w: [dict(block) for block in curve] for w, curve in bids.items()}
     if cost is not None:
-        data["cost"] = dict(cost) if isinstance(cost, dict) else float(cost)
+        data["cost"] = dict(cost) if isinstance(cost, dict) else _per_period(cost)
     if demand is not None:
-        data["demand"] = {w: float(v) for w, v in demand.items()}
+        data["demand"] = {w: _per_period(v) for w, v in demand.items()}
     if serves is not None:
         data["serves"] = list(serves)
     if proc_latency_ms is not None:
@@ -144,6 +147,11 @@ def add_site(G, node, lon, lat, *, capacity=None, cost=None, demand=None, serves
     if node in G:
         G.nodes[node].clear()
     G.add_node(node, **data)
+
+
+def _per_period(value):
+    """A number as a float; a list (one value per period, MODEL.md section 9) as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else float(value)
 
 
 def add_link(G, a, b, *, bandwidth_gbps, latency_ms=None, cost_per_gb=0.0, directed=False,
@@ -206,7 +214,8 @@ def add_link(G, a, b, *, bandwidth_gbps, latency_ms=None, cost_per_gb=0.0, direc
     geometry = [tuple(float(c) for c in point[:2]) for point in geometry]
     length_km = geodesic_length_km(geometry)
     data = {
-        "bandwidth_gbps": float(bandwidth_gbps),
+        # A list holds one bandwidth per period (MODEL.md section 9).
+        "bandwidth_gbps": _per_period(bandwidth_gbps),
         "cost_per_gb": float(cost_per_gb),
         "link": f"{a}-{b}" if link is None else link,
         "directed": bool(directed),

@@ -629,6 +629,7 @@ def _add_links(layer, H, w, counters, frame):
             line = folium.PolyLine(coords, color=utilisation_color(util)[:7],
                                    weight=2 + 5 * min(util, 1.0), opacity=0.9, tooltip=tip)
             _classed(line, "np-link").add_to(layer)
+        line.options["npLink"] = str(key)   # what netprice.period_maps redraws
         flows = [(float(d.get("flow_gbps") or 0.0), u_, v_) for u_, v_, d in arcs]
         flows = [f for f in flows if _finite(f[0]) and f[0] > 1e-9]
         if not flows:
@@ -675,6 +676,7 @@ def _add_nodes(layer, H, w, workloads, cmap, max_cap, frame):
             popup=folium.Popup(_js_safe(_node_popup(n, d, workloads)), max_width=420),
         )
         _classed(marker, "np-node").add_to(layer)
+        marker.options.update(npNode=str(n), npWorkload=w)   # read by netprice.period_maps
 
 
 def _bounds(graphs, frame):

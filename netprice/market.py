@@ -23,6 +23,7 @@ import numpy as np
 
 from .diagnose import Diagnosis, aggregates, elastic_diagnosis, unroutable_demand
 from .errors import InfeasibleMarket, SolverError, VerificationError
+from .horizon import clear_horizon
 from .lp.build import append_columns, build_lp
 from .lp.change import LPChange, NeedsRebuild, describe_change
 from .lp.colgen import generate, lower_bound, reduced_cost_tolerance, route_columns
@@ -33,6 +34,7 @@ from .lp.formulation import complete_routes, formulate
 from .lp.oracle import PricingOracle
 from .lp.routes import DEFAULT_MAX_ROUTES_PER_PAIR
 from .lp.solve import GlopSession, IncrementalSolver, solve_lp
+from .periods import has_periods
 from .result import MarketResult
 from .validate import validate as _validate
 
@@ -99,6 +101,10 @@ class Market:
                  time_limit=None, iteration_limit=None, verify=True, validate=True,
                  warm_start=True):
         self._started = time.perf_counter()
+        if has_periods(G):
+            raise ValueError("a Market holds one period; this network declares "
+                             f"{len(G.graph['periods'])} periods: clear them all with "
+                             "clear_market(G), or one with Market(period_graph(G, t))")
         if validate:
             _validate(G)
         self.G = G
@@ -640,7 +646,16 @@ def clear_market(G, mode="transfer", *, formulation="exact", quantum_ms=None,
     >>> res = npx.clear_market(G)
     >>> res.prices["price"].round(6).to_dict()
     {('A', 'chat'): 10.0, ('B', 'chat'): 50.0}
+
+    A network with ``G.graph["periods"]`` is cleared over all its periods
+    (:func:`netprice.horizon.clear_horizon`): the result is a
+    :class:`~netprice.period_result.PeriodResult`.
     """
+    if has_periods(G):
+        return clear_horizon(G, clear_market, mode, formulation=formulation,
+                             quantum_ms=quantum_ms, solver=solver,
+                             max_routes_per_pair=max_routes_per_pair, time_limit=time_limit,
+                             iteration_limit=iteration_limit, verify=verify, validate=validate)
     return Market(G, mode, formulation=formulation, quantum_ms=quantum_ms, solver=solver,
                   max_routes_per_pair=max_routes_per_pair, time_limit=time_limit,
                   iteration_limit=iteration_limit, verify=verify, validate=validate).solve()

@@ -7,8 +7,6 @@ beside netprice's), PNG plots and HTML maps.  The numbers come from
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +15,7 @@ import pandas as pd
 from . import plots, studies
 from .annotate import annotate
 from .datasets import dataset_path
-from .io.files import atomic_write_text
+from .io.files import atomic_write_text, folder_when_done
 from .io.geojson import read_geojson
 
 __all__ = ["reproduce", "published_comparison"]
@@ -72,15 +70,11 @@ def reproduce(out, *, us5=None, us20=None, progress=None) -> Path:
     Path
         The report's path.
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    # Build the report in a scratch folder and move it in at the end, so a
-    # failure leaves nothing half-written in ``out``.
-    with tempfile.TemporaryDirectory(dir=out, prefix=".reproduce-") as scratch:
-        _write_report(Path(scratch), us5, us20, progress or (lambda text: None))
-        for item in sorted(Path(scratch).iterdir()):
-            os.replace(item, out / item.name)
-    return out / "report.md"
+    # Built in a scratch folder and moved in at the end: a failure leaves
+    # nothing half-written in ``out``.
+    with folder_when_done(out, ".reproduce-") as scratch:
+        _write_report(scratch, us5, us20, progress or (lambda text: None))
+    return Path(out) / "report.md"
 
 
 def _write_report(out, us5, us20, say):

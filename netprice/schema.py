@@ -79,6 +79,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               "fibre route length / geodesic length, for derived latencies", geojson="member"),
     Attribute("graph", "name", "", None, "input", "name of the network",
               type="str", geojson="member"),
+    # -- time (MODEL.md section 9): absent, the market is one period, as before
+    Attribute("graph", "periods", "", None, "input",
+              "period labels, ISO-8601 UTC start times; then demand, capacity, cost and "
+              "bandwidth_gbps may be lists of one value per period", type="list",
+              geojson="member"),
+    Attribute("graph", "period_hours", "h", 1.0, "input", "length of every period",
+              geojson="member"),
+    Attribute("graph", "cyclic", "", False, "input",
+              "the last period is followed by the first (the day wraps)", type="bool",
+              geojson="member"),
     Attribute("workload", "latency_ms", "ms", None, "input",
               "limit on route plus processing latency (None: no limit)", geojson="member"),
     Attribute("workload", "bytes_per_token", "bytes", None, "input",
@@ -89,6 +99,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               "value of lost load (None: all demand must be served)", geojson="member"),
     Attribute("workload", "description", "", None, "input", "free text, not a parameter",
               type="str", geojson="member"),
+    Attribute("workload", "defer_h", "h", 0.0, "input",
+              "how long its tokens may wait to be served, in whole periods (0: not "
+              "time-shiftable)", geojson="member"),
     Attribute("node", "lon", "degrees", None, "input", "WGS84 longitude", geojson="geometry"),
     Attribute("node", "lat", "degrees", None, "input", "WGS84 latitude", geojson="geometry"),
     Attribute("node", "name", "", None, "input", "human-readable name", type="str"),
@@ -187,7 +200,7 @@ def input_names(where) -> tuple[str, ...]:
     Examples
     --------
     >>> input_names("workload")
-    ('latency_ms', 'bytes_per_token', 'compute_intensity', 'voll', 'description')
+    ('latency_ms', 'bytes_per_token', 'compute_intensity', 'voll', 'description', 'defer_h')
     """
     return names(where, role="input")
 
@@ -272,10 +285,15 @@ def unit(where, name) -> str:
     return _BY_KEY[where, name].unit
 
 
+#: Workload parameters that are read where given but not filled in: a market
+#: without periods would otherwise gain them in every file it writes.
+_NOT_FILLED = ("defer_h",)
+
 #: Parameters of one entry of ``G.graph["workloads"]`` and their defaults,
 #: in the order a filled-in entry lists them (free-text notes are not filled in).
 WORKLOAD_FIELDS = {a.name: a.default for a in ATTRIBUTES
-                   if a.where == "workload" and a.role == "input" and a.type != "str"}
+                   if a.where == "workload" and a.role == "input" and a.type != "str"
+                   and a.name not in _NOT_FILLED}
 
 
 def attributes() -> pd.DataFrame:

@@ -17,6 +17,7 @@ import networkx as nx
 from .curves import BID_FIELDS, CAPACITY_RTOL, OFFER_FIELDS
 from .errors import InputWarning, ValidationError
 from .geo import LINK_END_TOLERANCE_KM, geodesic_km
+from .periods import PERIOD_EDGE_FIELDS, PERIOD_NODE_FIELDS
 from .schema import WORKLOAD_FIELDS, input_names, names, near_miss
 
 __all__ = ["validate", "check_number", "check_names", "link_end_problem", "check_offers",
@@ -132,6 +133,95 @@ def _check_workloads(G):
     return workloads
 
 
+def _check_periods(G, workloads):
+    """The number of periods, after checking the attributes of time (None: one period).
+
+    MODEL.md section 9: ``periods`` (unique labels), ``period_hours``,
+    ``cyclic`` and each workload's ``defer_h``.  A workload with a latency
+    limit answers within it: it cannot also wait hours to be served, so
+    deferral longer than its limit is refused rather than given a meaning.
+    """
+    periods = G.graph.get("periods")
+    for name, spec in workloads.items():
+        if spec.get("defer_h") is None:
+            continue
+        hours = check_number(spec["defer_h"], feature=f"workload '{name}'", field="defer_h",
+                             minimum=0)
+        limit = spec.get("latency_ms")
+        if hours > 0 and limit is not None and float(limit) < hours * 3.6e6:
+            raise ValidationError(
+                f"a workload with a latency limit of {float(limit):g} ms cannot wait "
+                f"{hours:g} h to be served: its users expect an answer within the limit",
+                feature=f"workload '{name}'", field="defer_h",
+                fix="set defer_h to 0 (not time-shiftable), or latency_ms to null for work "
+                    "that may wait (batch)")
+    if periods is None:
+        for key in ("period_hours", "cyclic"):
+            if G.graph.get(key) is not None:
+                raise ValidationError(
+                    "is given, but the network declares no periods", feature="netprice",
+                    field=key, fix="declare the period labels in netprice.periods, or drop it")
+        return None
+    if isinstance(periods, (str, dict)) or not isinstance(periods, (list, tuple)) or not periods:
+        raise ValidationError(
+            f"must be a non-empty list of period labels, got {_describe(periods)}",
+            feature="netprice", field="periods",
+            fix='e.g. ["2026-07-01T00:00Z", "2026-07-01T01:00Z", ...]: ISO-8601 UTC start times')
+    for i, label in enumerate(periods):
+        if not isinstance(label, str) or not label.strip():
+            raise ValidationError(
+                f"period {i} has no label: got {_describe(label)}", feature="netprice",
+                field=f"periods[{i}]", fix="label every period, e.g. with its ISO-8601 UTC "
+                                           "start time \"2026-07-01T00:00Z\"")
+    if len(set(periods)) != len(periods):
+        twice = next(p for p in periods if periods.count(p) > 1)
+        raise ValidationError(f"the label {twice!r} is given twice", feature="netprice",
+                              field="periods", fix="give every period its own label")
+    if G.graph.get("period_hours") is not None:
+        check_number(G.graph["period_hours"], feature="netprice", field="period_hours",
+                     positive=True)
+    if not isinstance(G.graph.get("cyclic", False), bool):
+        raise ValidationError(f"must be true or false, got {_describe(G.graph['cyclic'])}",
+                              feature="netprice", field="cyclic")
+    return len(periods)
+
+
+def _first_period(data, fields, periods, feature):
+    """``data`` with each per-period list of ``fields`` checked and replaced by its first value.
+
+    The rest of the checks then see one period; every value of a list is
+    checked here (a number, at least 0), and its length against the periods.
+    """
+    out = None
+    for key in fields:
+        value = data.get(key)
+        if isinstance(value, dict):
+            items = [(f"{key}.{w}", v) for w, v in value.items()]
+        else:
+            items = [(key, value)]
+        if not any(isinstance(v, (list, tuple)) for _, v in items):
+            continue
+        if out is None:
+            out = dict(data)
+        for field, v in items:
+            if not isinstance(v, (list, tuple)):
+                continue
+            if periods is None:
+                raise ValidationError(
+                    f"is a list of {len(v)} values, but the network declares no periods",
+                    feature=feature, field=field,
+                    fix="declare one label per value in netprice.periods, or give one number")
+            if len(v) != periods:
+                raise ValidationError(
+                    f"has {len(v)} values, expected {periods} (one per period of "
+                    "netprice.periods)", feature=feature, field=field)
+            for i, x in enumerate(v):
+                check_number(x, feature=feature, field=f"{field}[{i}]", minimum=0)
+        out[key] = ({w: (v[0] if isinstance(v, (list, tuple)) else v) for w, v in value.items()}
+                    if isinstance(value, dict) else value[0])
+    return data if out is None else out
+
+
 def _check_per_workload(value, workloads, *, feature, field, allow_scalar):
     if isinstance(value, dict):
         for w, v in value.items():
@@ -177,10 +267,11 @@ def _node_label(n) -> str:
     return repr(n) if not isinstance(n, str) else f"'{n}'"
 
 
-def _check_node(n, data, workloads):
+def _check_node(n, data, workloads, periods=None):
     if _node_is_plainly_valid(data, workloads):
         return
     feature = _node_label(n)
+    data = _first_period(data, PERIOD_NODE_FIELDS, periods, feature)
     for axis, bound in (("lon", 180.0), ("lat", 90.0)):
         if data.get(axis) is None:
             raise ValidationError(
@@ -209,6 +300,14 @@ def _check_node(n, data, workloads):
                 raise ValidationError(
                     f"names workload '{w}', which is not declared", feature=feature,
                     field="serves", fix=f"use one of {sorted(workloads)}")
+    if periods is not None:
+        for field in ("offers", "bids"):
+            if data.get(field) is not None:
+                raise ValidationError(
+                    "is not supported in a market over periods (offers and bids clear one "
+                    "period)", feature=feature, field=field,
+                    fix="clear each period as its own network, or give capacity and cost "
+                        "per period instead of offers")
     _check_curves(data, workloads, feature=feature)
 
 
@@ -230,10 +329,11 @@ def _edge_is_plainly_valid(u, v, data) -> bool:
             and u != v)
 
 
-def _check_edge(u, v, data):
+def _check_edge(u, v, data, periods=None):
     if _edge_is_plainly_valid(u, v, data):
         return
     feature = link_label(u, v, data)
+    data = _first_period(data, PERIOD_EDGE_FIELDS, periods, feature)
     if u == v:
         raise ValidationError("is a self-loop", feature=feature, field="target",
                               fix="a link must join two different nodes")
@@ -457,19 +557,20 @@ def validate(G, *, file=None, warn=True) -> None:
                 f"a network must be a networkx.DiGraph, got {type(G).__name__}",
                 fix="merge parallel links (bandwidths add) and use nx.DiGraph")
         workloads = _check_workloads(G)
+        periods = _check_periods(G, workloads)
         check_names(G.graph, "graph", feature="netprice")
         if G.number_of_nodes() == 0:
             raise ValidationError("the network has no nodes",
                                   fix="add at least one site with compute and demand")
         known = set(names("node"))
         for n, data in G.nodes(data=True):
-            _check_node(n, data, workloads)
+            _check_node(n, data, workloads, periods)
             check_names(data, "node", feature=_node_label(n), known=known)
         known = set(names("edge"))
         # The order of G.edges(data=True), over the plain adjacency dicts.
         for u, nbrs in G.adjacency():
             for v, data in nbrs.items():
-                _check_edge(u, v, data)
+                _check_edge(u, v, data, periods)
                 check_names(data, "edge", feature=link_label(u, v, data), known=known)
                 _check_geometry(G, u, v, data)
         _check_link_ids(G)

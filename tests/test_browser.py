@@ -377,3 +377,45 @@ def test_a_large_network_draws_on_canvas_with_tooltips(browser, tmp_path, shots)
         page.screenshot(path=str(shots / "grid-canvas.png"))
     finally:
         view.page.close()
+
+
+def test_period_map_steps_through_the_periods_offline(browser, tmp_path, shots):
+    import netprice as npx
+    from netprice.period_maps import period_map
+
+    # Site A's cost triples in the second period, and with it every price.
+    G = npx.empty_network({"chat": {"latency_ms": 50, "bytes_per_token": 8}})
+    G.graph["periods"] = ["2026-07-01T00:00Z", "2026-07-01T01:00Z", "2026-07-01T02:00Z"]
+    npx.add_site(G, "A", -100.0, 40.0, capacity=1e6, cost=[10.0, 30.0, 20.0],
+                 demand={"chat": 1e5})
+    npx.add_site(G, "B", -90.0, 42.0, demand={"chat": [1e5, 2e5, 1e5]})
+    npx.add_link(G, "A", "B", bandwidth_gbps=100.0)
+    res = npx.clear_market(G)
+    graphs = {p: npx.annotate(G, res, period=p) for p in res.periods}
+    path = tmp_path / "periods.html"
+    period_map(graphs, "chat", tiles=None).save(str(path))
+    view = Offline(browser, path)
+    page = view.page
+    fill = ("() => { const m = %s; let c = null; m.eachLayer(l => { if (l.options && "
+            "l.options.npNode === 'A' && l._map) c = l.options.fillColor; }); return c; }" % _MAP_JS)
+    try:
+        assert view.blocked == [] and view.console == []
+        label = page.locator(".np-period-label")
+        assert label.inner_text().startswith("2026-07-01T00:00Z")
+        cheap = page.evaluate(fill)
+        page.locator(".np-next").click()
+        assert label.inner_text().startswith("2026-07-01T01:00Z")
+        dear = page.evaluate(fill)
+        assert cheap != dear            # the node is recoloured for the period
+        page.locator(".np-prev").click()
+        page.locator(".np-prev").click()  # wraps round to the last period
+        assert label.inner_text().startswith("2026-07-01T02:00Z")
+        # the tooltip carries the period's price
+        page.evaluate("() => { const m = %s; m.eachLayer(l => { if (l.options && "
+                      "l.options.npNode === 'A' && l._map) l.openTooltip(); }); }" % _MAP_JS)
+        tip = page.locator(".leaflet-tooltip").first.inner_text()
+        assert "20.00 $/Mtok" in tip and "2026-07-01T02:00Z" in tip
+        assert view.console == []
+        page.screenshot(path=str(shots / "periods-screenshot.png"))
+    finally:
+        page.close()

@@ -109,3 +109,12 @@ def test_geodataframes_round_trip():
     H = npx.from_geodataframes(nodes, links, workloads=G.graph["workloads"],
                                token_bytes=G.graph["token_bytes"])
     assert nx.utils.graphs_equal(G, H)
+
+
+def test_the_shipped_day_matches_the_json_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    from importlib import resources
+
+    schema = json.loads((resources.files("netprice") / "data" /
+                         "netprice-geojson.schema.json").read_text())
+    jsonschema.validate(json.loads(npx.dataset_path("us20-day").read_text()), schema)

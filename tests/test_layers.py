@@ -16,12 +16,14 @@ LAYERS = {
     "cli": 6,
     "sweep": 5, "contingency": 5, "scenarios": 5, "scenario_tables": 5, "distributed": 5,
     "store": 5, "progress": 5, "studies": 5, "reproduce": 5, "market_power": 5,
+    "period_runs": 5, "day": 5,
     "maps": 4, "outage_maps": 4, "plots": 4, "report": 4, "tables": 4, "offline": 4,
-    "compare": 4, "market_plots": 4, "screen_maps": 4,
-    "market": 3, "result": 3, "diagnose": 3, "annotate": 3, "welfare": 3,
+    "compare": 4, "market_plots": 4, "screen_maps": 4, "period_maps": 4, "day_plots": 4,
+    "market": 3, "result": 3, "diagnose": 3, "annotate": 3, "welfare": 3, "horizon": 3,
+    "period_result": 3,
     "lp": 2,
     "io": 1, "schema": 1, "validate": 1, "graph": 1, "geo": 1, "synth": 1, "errors": 1,
-    "datasets": 1, "curves": 1,
+    "datasets": 1, "curves": 1, "periods": 1, "diurnal": 1,
 }
 #: The package's front door re-exports the public names of every layer.
 EXEMPT = {"netprice", "netprice.__main__"}

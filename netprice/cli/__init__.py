@@ -4,6 +4,7 @@
 ``common``          exit codes, the error guard, the console (every command)
 ``clearing``        ``clear``, ``compare``: one market
 ``market``          ``market``: offers and bids, surplus, market-power screens
+``day``             ``day``, and ``clear`` of a market over periods
 ``importing``       ``import``: Topology Zoo GraphML to netprice GeoJSON
 ``reproducing``     ``reproduce``: the published case studies as a report
 ``scenarios``       ``sweep``, ``contingency``: many markets, serially or on Dask
@@ -19,7 +20,8 @@ from __future__ import annotations
 import click
 
 from .clearing import clear, compare
-from .common import run
+from .common import EXIT_OK, run
+from .day import day
 from .importing import import_
 from .market import market
 from .reproducing import reproduce
@@ -41,7 +43,7 @@ def cli():
     """
 
 
-for _command in (clear, compare, market, import_, reproduce, sweep_command,
+for _command in (clear, compare, day, market, import_, reproduce, sweep_command,
                  contingency_command):
     cli.add_command(_command)
 

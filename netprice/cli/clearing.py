@@ -41,10 +41,18 @@ __all__ = ["clear", "compare"]
               help="With --formulation layered: latency step (default: chosen from the limits).")
 @seed_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of tables.")
+@click.option("--period", default=None, metavar="LABEL|INDEX",
+              help="For a market over periods: the period the price table and the map show "
+                   "first (default: the costliest hour).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="For a market over periods that nothing couples: clear them on a local Dask "
+                   "cluster of N worker processes.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="... or on an existing Dask scheduler.")
 @rows_option
 @guard
 def clear(file, mode, map_path, out, parquet, solver, formulation, max_routes_per_pair,
-          quantum_ms, seed, as_json, rows, price_range=()):
+          quantum_ms, seed, as_json, period, workers, scheduler, rows, price_range=()):
     """Clear the market of FILE and print prices and congestion.
 
     FILE is a netprice GeoJSON (or a Topology Zoo GraphML, its market
@@ -61,6 +69,7 @@ def clear(file, mode, map_path, out, parquet, solver, formulation, max_routes_pe
     from ..io.files import check_writable, write_all
     from ..io.read import read_network
     from ..market import clear_market
+    from ..periods import has_periods
 
     check_writable(map_path, folders=[out])
     ranges = _price_ranges(price_range)
@@ -70,6 +79,17 @@ def clear(file, mode, map_path, out, parquet, solver, formulation, max_routes_pe
         raise click.BadParameter(f"no workload {unknown[0]!r}; declared: "
                                  f"{', '.join(G.graph['workloads'])}", param_hint="--price-range")
     modes = ["baseline", "transfer"] if mode == "both" else [mode]
+    if has_periods(G):
+        from .day import clear_over_periods
+
+        return clear_over_periods(G, file, modes, map_path, out, parquet, as_json, period,
+                                  workers=workers, scheduler=scheduler, price_range=ranges,
+                                  solver=solver,
+                                  formulation=formulation, quantum_ms=quantum_ms,
+                                  max_routes_per_pair=max_routes_per_pair)
+    if period is not None or workers is not None or scheduler is not None:
+        raise click.UsageError(f"--period, --workers and --scheduler are for markets over "
+                               f"periods; {file.name} declares none")
     # A spinner on stderr while large networks clear; stdout stays clean for --json.
     with Console(stderr=True).status(f"clearing {file.name}") as status:
         results = {}
@@ -228,4 +248,5 @@ def compare(ctx, file, map_path, out, seed, as_json, rows):
     """
     ctx.invoke(clear, file=file, mode="both", map_path=map_path, out=out, parquet=False,
                solver="glop", formulation="exact", max_routes_per_pair=50, quantum_ms=None,
-               seed=seed, as_json=as_json, rows=rows)
+               seed=seed, as_json=as_json, period=None, workers=None, scheduler=None,
+               rows=rows)

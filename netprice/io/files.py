@@ -11,6 +11,7 @@ tables and figures into such contents.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -21,7 +22,22 @@ from pathlib import Path
 from ..errors import InputWarning, OutputError
 
 __all__ = ["write_all", "atomic_write_text", "atomic_write_bytes", "check_writable",
-           "parquet_bytes", "png_bytes", "table_files"]
+           "parquet_bytes", "png_bytes", "table_files", "folder_when_done"]
+
+
+@contextlib.contextmanager
+def folder_when_done(out, prefix=".netprice-"):
+    """A scratch folder inside ``out`` whose files move into ``out`` when the block succeeds.
+
+    For reports of many files written by many hands (plots, maps, tables):
+    a failure part-way leaves nothing half-written in ``out``.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=prefix) as scratch:
+        yield Path(scratch)
+        for item in sorted(Path(scratch).iterdir()):
+            os.replace(item, out / item.name)
 
 
 def write_all(files: dict) -> list:

@@ -21,6 +21,7 @@ from ..curves import offered_capacity
 from ..errors import ValidationError
 from ..geo import LINK_END_TOLERANCE_KM, geodesic_km
 from ..graph import add_link, empty_network
+from ..periods import GRAPH_FIELDS
 from ..schema import DEFAULT_TOKEN_BYTES, SCHEMA_VERSION, default, input_names, names
 from ..validate import _check_workloads, check_number, validate
 from .files import atomic_write_text
@@ -383,6 +384,9 @@ def _scenario_graph(scenario) -> nx.DiGraph:
     for key, value in scenario.items():
         if key not in input_names("graph") and key != "schema_version":
             G.graph[key] = value
+    for key in GRAPH_FIELDS:      # time (MODEL.md section 9), checked by validate()
+        if key in scenario:
+            G.graph[key] = scenario[key]
     return G
 
 
@@ -523,8 +527,11 @@ def _link_fields(label, props, path):
         raise ValidationError("is missing", file=path, feature=label, field="bandwidth_gbps",
                               fix="give the capacity per direction in Gbit/s")
     numbers_given = {}
+    if isinstance(props["bandwidth_gbps"], list):
+        # One value per period: validate() checks them against netprice.periods.
+        numbers_given["bandwidth_gbps"] = props["bandwidth_gbps"]
     for field in ("bandwidth_gbps", "latency_ms", "cost_per_gb", "route_factor"):
-        if props.get(field) is not None:
+        if props.get(field) is not None and field not in numbers_given:
             numbers_given[field] = check_number(
                 props[field], feature=label, field=field,
                 positive=field == "bandwidth_gbps",
