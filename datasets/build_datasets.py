@@ -392,9 +392,11 @@ def build_us5_market():
         data["bids"] = {w: [{"tokens_per_s": round(demand[w] * share), "price": price}
                             for share, price in US5_MARKET_BIDS[w]] for w in demand}
         data["demand"] = {w: round(d * US5_MARKET_FIXED_SHARE) for w, d in demand.items()}
+    return G
 
 
-# 4. us20-day: us20 over the 24 hours of a summer weekday.
+# ---------------------------------------------------------------------------
+# 5. us20-day: us20 over the 24 hours of a summer weekday.
 # ---------------------------------------------------------------------------
 
 #: The day: Wednesday 1 July 2026, 24 hourly periods in UTC (00:00Z is
@@ -456,7 +458,7 @@ def build_us20_day():
 
 
 # ---------------------------------------------------------------------------
-# 5. Helpers and the command line.
+# 6. Helpers and the command line.
 # ---------------------------------------------------------------------------
 
 def _add_sites(G, sites, demand):

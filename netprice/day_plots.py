@@ -134,10 +134,12 @@ def window_plot(table, *, path=None):
     left.set_ylabel("cost over the day (thousand $)")
     left.set_title("cost")
     left.grid(alpha=0.3)
-    right.plot(hours, table["peak_price"].to_numpy(), "o-", color="#d95f02", label="highest")
-    right.plot(hours, table["mean_price"].to_numpy(), "s--", color="#666", label="mean")
+    right.plot(hours, table["peak_price"].to_numpy(), "o-", color="#d95f02",
+               label="in the costliest hour without deferral")
+    right.plot(hours, table["mean_price"].to_numpy(), "s--", color="#666",
+               label="over the whole day")
     right.set_xlabel("deferral window (h)")
-    right.set_ylabel(f"price in the costliest hour ({_PRICE})")
+    right.set_ylabel(f"mean price over the nodes ({_PRICE})")
     right.set_title("peak-hour price")
     right.legend(fontsize=8)
     right.grid(alpha=0.3)

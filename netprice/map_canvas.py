@@ -23,7 +23,8 @@ import math
 from branca.element import MacroElement
 from jinja2 import Template
 
-from .map_view import js_json
+from .map_view import (NO_PRICE_COLOR, PRICE_COLORS, SATURATED_COLOR, arc_coords, js_json,
+                       link_groups, node_radius, price_layers, utilisation_color)
 from .schema import PRICE_PARTS, unit
 
 __all__ = ["add_canvas_layers", "PALETTE_SIZE"]
@@ -49,8 +50,6 @@ def _sig(x, digits=6):
 
 def _geometry(G, frame, link_groups):
     """Node places and link lines of one graph, as arrays."""
-    from .maps import arc_coords
-
     index = {n: i for i, n in enumerate(G.nodes)}
     lat, lon, ids, names = [], [], [], []
     for n, d in G.nodes(data=True):
@@ -78,8 +77,6 @@ def _geometry(G, frame, link_groups):
 
 
 def _graph_data(G, label, workloads, link_groups, index, max_cap):
-    from .maps import node_radius
-
     nodes = list(G.nodes(data=True))
     cap = [float(d.get("capacity") or 0.0) if _finite(d.get("capacity")) else 0.0
            for _, d in nodes]
@@ -286,15 +283,6 @@ def add_canvas_layers(m, graphs, workloads, workload, scales, max_cap, frame, pr
     ``progress(done, total, what)``.
     """
     import branca.colormap as bcm
-
-    from .maps import (
-        NO_PRICE_COLOR,
-        PRICE_COLORS,
-        SATURATED_COLOR,
-        link_groups,
-        price_layers,
-        utilisation_color,
-    )
 
     total = 2 * len(graphs) + len(graphs) * len(workloads) + 1
     done = 0

@@ -18,12 +18,16 @@ there (nothing here solves or reads results).
 from __future__ import annotations
 
 import json
+import math
 
+import branca.colormap as bcm
 import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-__all__ = ["LonFrame", "FitView", "NodeLabels", "node_points", "js_json"]
+__all__ = ["LonFrame", "FitView", "NodeLabels", "node_points", "js_json", "PRICE_COLORS",
+           "NO_PRICE_COLOR", "SATURATED_COLOR", "utilisation_color", "link_groups", "arc_coords",
+           "node_radius", "price_layers"]
 
 
 def js_json(value) -> str:
@@ -265,3 +269,95 @@ def label_layer(m, graphs, frame, *, show):
     texts = [d.get("name") or n for n, d in G.nodes(data=True)]
     NodeLabels(layer, node_points(graphs, frame), texts).add_to(m)
     return layer
+
+
+# -- what every map draws with: colours, links as shapes, node sizes, price layers ---------------
+#: Node colours from cheap to dear (viridis); red stays free for saturated links.
+PRICE_COLORS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
+#: Nodes whose price is undefined (no admissible service) or absent.
+NO_PRICE_COLOR = "#9e9e9e"
+#: Saturated links.
+SATURATED_COLOR = "#d7191c"
+_UTIL_COLORS = ["#8c9aa8", "#d9a21b", "#f08c1e", "#e25d0e"]
+_UTILISATION = bcm.LinearColormap(_UTIL_COLORS, index=[0.0, 0.5, 0.85, 1.0], vmin=0.0, vmax=1.0)
+
+
+def utilisation_color(u: float) -> str:
+    """Stroke colour of a (not saturated) link at utilisation ``u`` in 0..1.
+
+    Examples
+    --------
+    >>> utilisation_color(0.0)
+    '#8c9aa8ff'
+    >>> utilisation_color(float("nan")) == utilisation_color(0.0)
+    True
+    """
+    if u is None or not math.isfinite(u):
+        u = 0.0
+    return _UTILISATION(min(max(u, 0.0), 1.0))
+
+
+def link_groups(H) -> list[tuple]:
+    """The links of a graph, each as its one or two arcs.
+
+    An undirected link is stored as two arcs sharing the ``link`` id; a map
+    draws it as one shape. Arcs without a ``link`` id are paired with their
+    reverse arc unless marked ``directed``.
+
+    Parameters
+    ----------
+    H : networkx.DiGraph
+
+    Returns
+    -------
+    list of (link id, list of (u, v, data))
+        In edge order; the first arc gives the drawing direction.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> H = nx.DiGraph()
+    >>> H.add_edge("a", "b", link="L1"); H.add_edge("b", "a", link="L1")
+    >>> H.add_edge("b", "c", directed=True)
+    >>> [(k, len(arcs)) for k, arcs in link_groups(H)]
+    [('L1', 2), ('b->c', 1)]
+    """
+    groups: dict = {}
+    for u, v, d in H.edges(data=True):
+        key = d.get("link")
+        if key is None:
+            if d.get("directed", False) or not H.has_edge(v, u):
+                key = f"{u}->{v}"
+            else:
+                first, second = sorted((u, v), key=str)
+                key = f"{first}-{second}"
+        groups.setdefault(key, []).append((u, v, d))
+    return list(groups.items())
+
+
+def arc_coords(H, u, v, d, frame):
+    """An arc's line as (lat, lon) in the map's longitude frame, the short way round."""
+    geom = d.get("geometry")
+    if not geom or len(geom) < 2:
+        geom = [(H.nodes[u]["lon"], H.nodes[u]["lat"]), (H.nodes[v]["lon"], H.nodes[v]["lat"])]
+    return [(lat, lon) for lon, lat in frame.line(geom)]
+
+
+def node_radius(capacity, max_cap) -> float:
+    """Marker radius, pixels: the area of a site's ring grows with its capacity."""
+    if capacity > 0:
+        return 7 + 9 * math.sqrt(capacity / max_cap) if max_cap > 0 else 9.0
+    return 5.5
+
+
+def price_layers(graphs, workloads, workload):
+    """The (empty) price layers: one base layer (radio button) per result and workload.
+
+    Yields ``(index of the result, its graph, workload, folium.FeatureGroup)``;
+    layers are named "chat (transfer)", and the chosen workload of the
+    first result is shown first.
+    """
+    for i, (label, G) in enumerate(graphs):
+        for w in workloads:
+            yield i, G, w, folium.FeatureGroup(name=f"{w} ({label})", overlay=False,
+                                               control=True, show=(i == 0 and w == workload))

@@ -37,7 +37,9 @@ import networkx as nx
 from branca.element import MacroElement
 from jinja2 import Template
 
-from .map_view import FitView, LonFrame, label_layer, node_points
+from .map_view import (_UTILISATION, NO_PRICE_COLOR, PRICE_COLORS, SATURATED_COLOR, FitView,
+                       LonFrame, arc_coords, label_layer, link_groups, node_points, node_radius,
+                       price_layers, utilisation_color)
 from .offline import make_offline
 from .schema import PRICE_PARTS, unit
 
@@ -55,30 +57,7 @@ __all__ = [
 #: The shipped background outlines (public domain; see its README.md).
 BOUNDARIES_PATH = Path(__file__).parent / "data" / "boundaries" / "boundaries.geojson"
 
-#: Node colours from cheap to dear (viridis); red stays free for saturated links.
-PRICE_COLORS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
-#: Nodes whose price is undefined (no admissible service) or absent.
-NO_PRICE_COLOR = "#9e9e9e"
-#: Saturated links.
-SATURATED_COLOR = "#d7191c"
-_UTIL_COLORS = ["#8c9aa8", "#d9a21b", "#f08c1e", "#e25d0e"]
-_UTILISATION = bcm.LinearColormap(_UTIL_COLORS, index=[0.0, 0.5, 0.85, 1.0], vmin=0.0, vmax=1.0)
 _SEA = "#dce8f0"
-
-
-def utilisation_color(u: float) -> str:
-    """Stroke colour of a (not saturated) link at utilisation ``u`` in 0..1.
-
-    Examples
-    --------
-    >>> utilisation_color(0.0)
-    '#8c9aa8ff'
-    >>> utilisation_color(float("nan")) == utilisation_color(0.0)
-    True
-    """
-    if u is None or not math.isfinite(u):
-        u = 0.0
-    return _UTILISATION(min(max(u, 0.0), 1.0))
 
 
 @functools.lru_cache(maxsize=1)
@@ -264,52 +243,6 @@ def _check_annotated(H, what="H"):
 
 def _mode(H) -> str:
     return str((H.graph.get("result") or {}).get("mode") or "result")
-
-
-def link_groups(H) -> list[tuple]:
-    """The links of a graph, each as its one or two arcs.
-
-    An undirected link is stored as two arcs sharing the ``link`` id; a map
-    draws it as one shape. Arcs without a ``link`` id are paired with their
-    reverse arc unless marked ``directed``.
-
-    Parameters
-    ----------
-    H : networkx.DiGraph
-
-    Returns
-    -------
-    list of (link id, list of (u, v, data))
-        In edge order; the first arc gives the drawing direction.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> H = nx.DiGraph()
-    >>> H.add_edge("a", "b", link="L1"); H.add_edge("b", "a", link="L1")
-    >>> H.add_edge("b", "c", directed=True)
-    >>> [(k, len(arcs)) for k, arcs in link_groups(H)]
-    [('L1', 2), ('b->c', 1)]
-    """
-    groups: dict = {}
-    for u, v, d in H.edges(data=True):
-        key = d.get("link")
-        if key is None:
-            if d.get("directed", False) or not H.has_edge(v, u):
-                key = f"{u}->{v}"
-            else:
-                first, second = sorted((u, v), key=str)
-                key = f"{first}-{second}"
-        groups.setdefault(key, []).append((u, v, d))
-    return list(groups.items())
-
-
-def arc_coords(H, u, v, d, frame):
-    """An arc's line as (lat, lon) in the map's longitude frame, the short way round."""
-    geom = d.get("geometry")
-    if not geom or len(geom) < 2:
-        geom = [(H.nodes[u]["lon"], H.nodes[u]["lat"]), (H.nodes[v]["lon"], H.nodes[v]["lat"])]
-    return [(lat, lon) for lon, lat in frame.line(geom)]
 
 
 def _mercator(lat, lon):
@@ -645,13 +578,6 @@ def _add_links(layer, H, w, counters, frame):
                                           icon_anchor=(9, 9), class_name="np-arrow")).add_to(layer)
 
 
-def node_radius(capacity, max_cap) -> float:
-    """Marker radius, pixels: the area of a site's ring grows with its capacity."""
-    if capacity > 0:
-        return 7 + 9 * math.sqrt(capacity / max_cap) if max_cap > 0 else 9.0
-    return 5.5
-
-
 #: The largest marker radius (a site of the largest capacity), pixels.
 MAX_RADIUS = 16.0
 
@@ -692,19 +618,6 @@ def _bounds(graphs, frame):
                     lats.append(lat)
                     lons.append(lon)
     return min(lons), min(lats), max(lons), max(lats)
-
-
-def price_layers(graphs, workloads, workload):
-    """The (empty) price layers: one base layer (radio button) per result and workload.
-
-    Yields ``(index of the result, its graph, workload, folium.FeatureGroup)``;
-    layers are named "chat (transfer)", and the chosen workload of the
-    first result is shown first.
-    """
-    for i, (label, G) in enumerate(graphs):
-        for w in workloads:
-            yield i, G, w, folium.FeatureGroup(name=f"{w} ({label})", overlay=False,
-                                               control=True, show=(i == 0 and w == workload))
 
 
 def _named_graphs(H, compare):

@@ -112,6 +112,8 @@ def _delivery_market(G, load, workload, screened, scale):
         data = H.nodes[n]
         for key in ("offers", "bids", "demand", "cost"):
             data.pop(key, None)
+        if data.get("capacity"):
+            data["cost"] = 0.0  # what can be delivered, not at what cost: free, and said so
     for (n, w), tokens in load.items():
         if tokens <= 0:
             continue

@@ -18,8 +18,8 @@ import json
 from branca.element import MacroElement
 from jinja2 import Template
 
-from .maps import (PRICE_COLORS, SATURATED_COLOR, _UTIL_COLORS, _fixed_ranges, _price_scales,
-                   price_map)
+from .map_view import _UTIL_COLORS, PRICE_COLORS, SATURATED_COLOR
+from .maps import _fixed_ranges, _price_scales, price_map
 from .schema import PRICE_PARTS, unit
 
 __all__ = ["period_map"]

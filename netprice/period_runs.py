@@ -12,8 +12,10 @@ workloads may wait is one LP: it is cleared here, in one process.
 from __future__ import annotations
 
 import time
+import warnings
 
 from .distributed import run_tasks
+from .errors import InputWarning
 from .horizon import assemble_periods, clear_period, independent_periods
 from .market import clear_market
 from .periods import has_periods, period_labels
@@ -60,7 +62,12 @@ def clear_periods(G, mode="transfer", *, workers=None, scheduler=None, client=No
     """
     start = time.perf_counter()
     parallel = any(v is not None for v in (workers, scheduler, client))
-    if not has_periods(G) or not parallel or not independent_periods(G):
+    if not has_periods(G) or not parallel:
+        return clear_market(G, mode, validate=validate, **options)
+    if not independent_periods(G):
+        warnings.warn(InputWarning(
+            "a workload may wait (defer_h > 0), which couples the periods into one LP: it is "
+            "cleared in this process, not on the Dask workers"), stacklevel=2)
         return clear_market(G, mode, validate=validate, **options)
     if validate:
         _validate(G)

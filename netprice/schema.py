@@ -89,6 +89,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("graph", "cyclic", "", False, "input",
               "the last period is followed by the first (the day wraps)", type="bool",
               geojson="member"),
+    Attribute("graph", "period", "", None, "derived",
+              "the period a one-period view of a market over periods shows "
+              "(netprice.periods.period_graph)", type="str", geojson="member"),
     Attribute("workload", "latency_ms", "ms", None, "input",
               "limit on route plus processing latency (None: no limit)", geojson="member"),
     Attribute("workload", "bytes_per_token", "bytes", None, "input",

@@ -18,7 +18,8 @@ import math
 import branca.colormap as bcm
 import folium
 
-from .maps import _bounds, _scale_svg, load_boundaries
+from .map_view import LonFrame
+from .maps import _bounds, _scale_svg, arc_coords, load_boundaries
 from .offline import make_offline
 
 __all__ = ["rsi_map", "RSI_COLORS"]
@@ -100,7 +101,8 @@ def rsi_map(G, screen, *, workload=None, owner="owner", tiles="auto", offline=Tr
         workload = counts.idxmax() if counts.max() > 0 else workloads[0]
     elif workload not in workloads:
         raise ValueError(f"workload {workload!r} is not in the screen; choose one of {workloads}")
-    west, south, east, north = _bounds([("", G)])
+    frame = LonFrame(d["lon"] for _, d in G.nodes(data=True))
+    west, south, east, north = _bounds([("", G)], frame)
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=4, tiles=None,
                    control_scale=True)
     if offline:
@@ -117,9 +119,7 @@ def rsi_map(G, screen, *, workload=None, owner="owner", tiles="auto", offline=Tr
 
     links = folium.FeatureGroup(name="Links", overlay=True, control=True, show=True)
     for u, v, data in G.edges(data=True):
-        line = data.get("geometry") or [(G.nodes[u]["lon"], G.nodes[u]["lat"]),
-                                        (G.nodes[v]["lon"], G.nodes[v]["lat"])]
-        folium.PolyLine([(lat, lon) for lon, lat in line], color="#8c9aa8", weight=1.5,
+        folium.PolyLine(arc_coords(G, u, v, data, frame), color="#8c9aa8", weight=1.5,
                         opacity=0.7, interactive=False).add_to(links)
     links.add_to(m)
 
@@ -132,7 +132,7 @@ def rsi_map(G, screen, *, workload=None, owner="owner", tiles="auto", offline=Tr
         for n, data in G.nodes(data=True):
             if float(data.get("capacity") or 0.0) > 0:
                 continue
-            folium.CircleMarker((data["lat"], data["lon"]), radius=3, color="#777",
+            folium.CircleMarker((data["lat"], frame.lon(data["lon"])), radius=3, color="#777",
                                 fill=True, fill_color="#bbb", fill_opacity=0.9, weight=1,
                                 tooltip=html.escape(str(n))).add_to(layer)
         for seller, rows in mine.groupby(level="seller"):
@@ -143,13 +143,13 @@ def rsi_map(G, screen, *, workload=None, owner="owner", tiles="auto", offline=Tr
                 data = G.nodes[n]
                 radius = 6 + 10 * math.sqrt(min(1.0, float(rows["load"].max()) / max_load))
                 folium.CircleMarker(
-                    (data["lat"], data["lon"]), radius=radius,
+                    (data["lat"], frame.lon(data["lon"])), radius=radius,
                     color=_PIVOTAL_RING if pivotal else "#555", weight=5 if pivotal else 1.5,
                     fill=True, fill_color=_RSI_SCALE(min(worst, 2.5))[:7], fill_opacity=0.95,
                     tooltip=folium.Tooltip(_tip(seller, rows) + f"<br>site {html.escape(str(n))}"
                                            f", {float(data['capacity']):,.0f} reference "
                                            "tokens/s", sticky=True)).add_to(layer)
-                folium.Marker((data["lat"], data["lon"]), interactive=False,
+                folium.Marker((data["lat"], frame.lon(data["lon"])), interactive=False,
                               icon=folium.DivIcon(html=_label(n, seller, worst, pivotal),
                                                   icon_size=(220, 30),
                                                   icon_anchor=(-radius - 4, 15))).add_to(layer)

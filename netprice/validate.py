@@ -18,7 +18,7 @@ from .curves import BID_FIELDS, CAPACITY_RTOL, OFFER_FIELDS
 from .errors import InputWarning, ValidationError
 from .geo import LINK_END_TOLERANCE_KM, geodesic_km
 from .periods import PERIOD_EDGE_FIELDS, PERIOD_NODE_FIELDS
-from .schema import WORKLOAD_FIELDS, input_names, names, near_miss
+from .schema import input_names, names, near_miss
 
 __all__ = ["validate", "check_number", "check_names", "link_end_problem", "check_offers",
            "check_bids"]
@@ -105,7 +105,7 @@ def _check_workloads(G):
             raise ValidationError(
                 f"unknown parameter(s) {unknown}", feature=feature, field=unknown[0],
                 fix=(f"did you mean '{guess}'? " if guess else "")
-                + f"use {', '.join(WORKLOAD_FIELDS)}")
+                + f"use {', '.join(n for n in input_names('workload') if n != 'description')}")
         if spec.get("latency_ms") is not None:
             try:
                 check_number(spec["latency_ms"], feature=feature, field="latency_ms",
@@ -278,6 +278,9 @@ def _check_node(n, data, workloads, periods=None):
                 "has no coordinates", feature=feature, field=axis,
                 fix="give the site's WGS84 longitude and latitude in degrees")
         check_number(data[axis], feature=feature, field=axis, minimum=-bound, maximum=bound)
+    if data.get("offers") is not None:
+        # Before capacity, which is the offers' total: a bad block is named, not its sum.
+        check_offers(data["offers"], feature=feature)
     if data.get("capacity") is not None:
         check_number(data["capacity"], feature=feature, field="capacity", minimum=0)
     if data.get("cost") is not None:

@@ -17,7 +17,7 @@ LAYERS = {
     "sweep": 5, "contingency": 5, "scenarios": 5, "scenario_tables": 5, "distributed": 5,
     "store": 5, "progress": 5, "studies": 5, "reproduce": 5, "market_power": 5,
     "period_runs": 5, "day": 5,
-    "maps": 4, "outage_maps": 4, "plots": 4, "report": 4, "tables": 4, "offline": 4,
+    "maps": 4, "map_canvas": 4, "map_view": 4, "outage_maps": 4, "plots": 4, "report": 4, "tables": 4, "offline": 4,
     "compare": 4, "market_plots": 4, "screen_maps": 4, "period_maps": 4, "day_plots": 4,
     "market": 3, "result": 3, "diagnose": 3, "annotate": 3, "welfare": 3, "horizon": 3,
     "period_result": 3,

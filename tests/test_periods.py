@@ -191,6 +191,22 @@ def test_a_list_of_the_wrong_length_names_feature_field_and_lengths():
                          "(one per period of netprice.periods)")
 
 
+@pytest.mark.parametrize("field, curve", [
+    ("offers", [{"capacity": 1e6, "price": 2.0}]),
+    ("bids", {"batch": [{"tokens_per_s": 1e4, "price": 3.0}]}),
+])
+def test_offers_and_bids_are_refused_in_a_market_over_periods(field, curve):
+    G = _one_site([5.0, 3.0], defer_h=0)
+    G.nodes["A"][field] = curve
+    if field == "offers":
+        del G.nodes["A"]["cost"]
+    message = _error(G)
+    assert message.startswith(f"feature 'A', field '{field}': is not supported in a market over "
+                              "periods")
+    with pytest.raises(npx.ValidationError):
+        npx.clear_market(G)
+
+
 def test_negative_deferral_is_refused():
     G = _one_site([5.0, 3.0], defer_h=-1)
     assert "field 'defer_h': must be at least 0" in _error(G)

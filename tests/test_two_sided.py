@@ -257,6 +257,14 @@ def test_bad_offers_and_bids_are_named(change, field, message):
     assert message in str(err.value)
 
 
+def test_a_bad_block_given_to_add_site_is_named_not_the_total():
+    G = npx.empty_network({"chat": {"latency_ms": 50, "bytes_per_token": 8}})
+    npx.add_site(G, "A", -100.0, 40.0, offers=[{"capacity": -1.0, "price": 1.0}])
+    with pytest.raises(npx.ValidationError) as err:
+        npx.validate(G)
+    assert err.value.field == "offers[0].capacity"
+
+
 def test_offers_and_bids_read_and_write_geojson(tmp_path):
     G = two_node_market(50.0, local_offer=[{"capacity": 1e5, "price": 40.0}])
     path = tmp_path / "two.geojson"

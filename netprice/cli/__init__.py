@@ -20,7 +20,7 @@ from __future__ import annotations
 import click
 
 from .clearing import clear, compare
-from .common import EXIT_OK, run
+from .common import run
 from .day import day
 from .importing import import_
 from .market import market

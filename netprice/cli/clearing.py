@@ -84,8 +84,7 @@ def clear(file, mode, map_path, out, parquet, solver, formulation, max_routes_pe
 
         return clear_over_periods(G, file, modes, map_path, out, parquet, as_json, period,
                                   workers=workers, scheduler=scheduler, price_range=ranges,
-                                  solver=solver,
-                                  formulation=formulation, quantum_ms=quantum_ms,
+                                  rows=rows, solver=solver, formulation=formulation, quantum_ms=quantum_ms,
                                   max_routes_per_pair=max_routes_per_pair)
     if period is not None or workers is not None or scheduler is not None:
         raise click.UsageError(f"--period, --workers and --scheduler are for markets over "

@@ -37,7 +37,7 @@ def _period_label(periods, period):
 
 
 def clear_over_periods(G, file, modes, map_path, out, parquet, as_json, period, *, workers,
-                       scheduler, price_range=None, **options):
+                       scheduler, price_range=None, rows=None, **options):
     """What ``netprice clear`` does with a market over periods."""
     from rich.console import Console
 
@@ -65,7 +65,7 @@ def clear_over_periods(G, file, modes, map_path, out, parquet, as_json, period, 
         outputs[map_path] = period_map(graphs, initial=shown, period_hours=main.period_hours,
                                        price_range=price_range or None).get_root().render()
     write_all(outputs)
-    _print(results, file, as_json, [str(p) for p in outputs], shown)
+    _print(results, file, as_json, [str(p) for p in outputs], shown, rows=rows, out=out)
 
 
 def _tables(G, results, out, parquet, shown):
@@ -95,11 +95,11 @@ def _tables(G, results, out, parquet, shown):
     return files
 
 
-def _print(results, file, as_json, written, shown):
+def _print(results, file, as_json, written, shown, *, rows=None, out=None):
     import pandas as pd
 
     from ..day_plots import hour_labels
-    from ..report import rich_table
+    from ..report import print_table, rich_table
 
     if as_json:
         click.echo(json.dumps({
@@ -112,7 +112,9 @@ def _print(results, file, as_json, written, shown):
             "written": written,
         }, indent=2, default=lambda v: None if v != v else float(v)))
         return
-    out = console()
+    where = (f"the tables in {out} hold every row" if out is not None
+             else "--out DIR writes every row; --rows 0 prints them all")
+    terminal = console()
     for mode, res in results.items():
         hourly = pd.DataFrame({"cost $/h": res.objective_per_h.to_numpy()},
                               index=pd.Index(hour_labels(res.periods), name="period (UTC)"))
@@ -124,16 +126,18 @@ def _print(results, file, as_json, written, shown):
             later = moved[moved["hours"] > 0]
             hourly["served later, Mtok/s"] = (later.groupby("served")["tokens_per_s"].sum()
                                               .reindex(res.periods).fillna(0.0).to_numpy() / 1e6)
-        out.print(rich_table(hourly.round(4), f"netprice: {file} ({mode} mode), cost and mean "
-                             f"prices by period"))
-        out.print(f"cost over the {len(res.periods)} periods: [bold]{res.objective:,.2f} $[/bold] "
-                  f"({res.answer}; {'separate periods' if res.independent else 'one LP'})")
+        terminal.print(rich_table(hourly.round(4), f"netprice: {file} ({mode} mode), cost and "
+                                  "mean prices by period"))
+        terminal.print(f"cost over the {len(res.periods)} periods: [bold]{res.objective:,.2f} "
+                       f"$[/bold] ({res.answer}; "
+                       f"{'separate periods' if res.independent else 'one LP'})")
         table = res.period(shown).prices["price"].unstack("workload")
-        out.print(rich_table(table, f"Locational prices ($/Mtok) at {shown}"))
+        print_table(terminal, table, f"Locational prices ($/Mtok) at {shown}", max_rows=rows,
+                    rest=where)
         if len(moved):
-            out.print(rich_table(res.moved(), "Tokens served in a later period"))
+            terminal.print(rich_table(res.moved(), "Tokens served in a later period"))
     for path in written:
-        out.print(f"wrote {path}")
+        terminal.print(f"wrote {path}")
 
 
 @click.command()
