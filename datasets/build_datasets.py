@@ -321,7 +321,7 @@ def build_us20():
 
 
 # ---------------------------------------------------------------------------
-# 4. us5-market: the us5 network as a two-sided market (MODEL.md section 10).
+# 4. us5-market: the us5 network as a two-sided market (docs/model.md section 10).
 # ---------------------------------------------------------------------------
 #
 # The same sites, fleets, costs, links and total demand as us5.  What

@@ -1,4 +1,4 @@
-"""Offer and bid curves in the graph contract (MODEL.md section 10): their format and arithmetic.
+"""Offer and bid curves in the graph contract (docs/model.md §10): their format and arithmetic.
 
 A site may sell its compute in price blocks, a supply curve::
 

@@ -1,4 +1,4 @@
-"""Why a market is infeasible: an answer, not a crash (MODEL.md section 4).
+"""Why a market is infeasible: an answer, not a crash (docs/model.md section 4).
 
 Two causes are told apart.  Demand with *no admissible route* (no serving
 site within the latency limit) is found before solving; the diagnosis

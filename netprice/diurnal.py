@@ -8,7 +8,7 @@ local time) for each kind of workload and for the electricity price of
 each U.S. market region, and places them in every node's own time zone,
 found from its coordinates with a time-zone library (``timezonefinder``,
 the IANA database through ``zoneinfo``: daylight saving time included),
-to write the per-period lists of MODEL.md section 9::
+to write the per-period lists of docs/model.md section 9::
 
     G.graph["periods"] = day_periods("2026-07-01")       # 24 hours, UTC
     apply_demand_shapes(G)        # node demand: {workload: [24 values]}

@@ -150,7 +150,7 @@ def add_site(G, node, lon, lat, *, capacity=None, cost=None, demand=None, serves
 
 
 def _per_period(value):
-    """A number as a float; a list (one value per period, MODEL.md section 9) as a list."""
+    """A number as a float; a list (one value per period, docs/model.md section 9) as a list."""
     return list(value) if isinstance(value, (list, tuple)) else float(value)
 
 
@@ -214,7 +214,7 @@ def add_link(G, a, b, *, bandwidth_gbps, latency_ms=None, cost_per_gb=0.0, direc
     geometry = [tuple(float(c) for c in point[:2]) for point in geometry]
     length_km = geodesic_length_km(geometry)
     data = {
-        # A list holds one bandwidth per period (MODEL.md section 9).
+        # A list holds one bandwidth per period (docs/model.md section 9).
         "bandwidth_gbps": _per_period(bandwidth_gbps),
         "cost_per_gb": float(cost_per_gb),
         "link": f"{a}-{b}" if link is None else link,

@@ -1,4 +1,4 @@
-"""Clear a market over periods (MODEL.md section 9): a day-ahead market.
+"""Clear a market over periods (docs/model.md section 9): a day-ahead market.
 
 :func:`clear_horizon` is what :func:`netprice.clear_market` does with a
 network that declares ``G.graph["periods"]``:

@@ -1,4 +1,4 @@
-"""The supply and demand chart of a two-sided market (MODEL.md section 10), per workload.
+"""The supply and demand chart of a two-sided market (docs/model.md section 10), per workload.
 
 The network-wide curves, as a market operator draws them: every offer
 block and every ``capacity`` + ``cost`` site stacked cheapest first

@@ -1,4 +1,4 @@
-"""Market-power screens of a cleared market, as electricity regulators run them (MODEL.md §10).
+"""Market-power screens of a cleared market, as electricity regulators run them (model.md §10).
 
 **Residual supply index.**  For a workload w, a region r and a seller i::
 

@@ -181,7 +181,7 @@ class PeriodView:
 
 
 class PeriodResult:
-    """The verified outcome of clearing a market over periods (MODEL.md section 9).
+    """The verified outcome of clearing a market over periods (docs/model.md section 9).
 
     Attributes
     ----------

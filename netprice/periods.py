@@ -1,4 +1,4 @@
-"""Markets over periods: the graph contract of MODEL.md section 9, and one period of it.
+"""Markets over periods: the graph contract of docs/model.md section 9, and one period of it.
 
 A network may carry ``G.graph["periods"]``, a list of T period labels
 (ISO-8601 UTC start times such as ``"2026-07-01T00:00Z"``), each

@@ -372,7 +372,7 @@ class MarketResult:
 
     @property
     def exact(self) -> bool:
-        """Whether the result is certified optimal for the market as written (MODEL.md §8)."""
+        """Whether the result is certified optimal for the market as written (docs/model.md §8)."""
         return bool(self.stats.get("exact", False))
 
     @property

@@ -21,7 +21,7 @@ Parameters understood (``what`` names a workload, node or link id):
 ``outage:LINK`` / ``outage:NODE``  remove a link / a node (value ignored)
 ========================  ==================================================
 
-Offer and bid curves (MODEL.md section 10) follow: a site's capacity
+Offer and bid curves (docs/model.md section 10) follow: a site's capacity
 scales its offer blocks, demand scales bid quantities, and ``cost_scale``
 scales offer and bid prices as it scales costs and voll.
 """

@@ -79,7 +79,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               "fibre route length / geodesic length, for derived latencies", geojson="member"),
     Attribute("graph", "name", "", None, "input", "name of the network",
               type="str", geojson="member"),
-    # -- time (MODEL.md section 9): absent, the market is one period, as before
+    # -- time (docs/model.md section 9): absent, the market is one period, as before
     Attribute("graph", "periods", "", None, "input",
               "period labels, ISO-8601 UTC start times; then demand, capacity, cost and "
               "bandwidth_gbps may be lists of one value per period", type="list",

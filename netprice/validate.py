@@ -136,7 +136,7 @@ def _check_workloads(G):
 def _check_periods(G, workloads):
     """The number of periods, after checking the attributes of time (None: one period).
 
-    MODEL.md section 9: ``periods`` (unique labels), ``period_hours``,
+    docs/model.md section 9: ``periods`` (unique labels), ``period_hours``,
     ``cyclic`` and each workload's ``defer_h``.  A workload with a latency
     limit answers within it: it cannot also wait hours to be served, so
     deferral longer than its limit is refused rather than given a meaning.
@@ -583,7 +583,7 @@ def validate(G, *, file=None, warn=True) -> None:
         _warn_free_compute(G, workloads, file)
 
 
-# -- offers and bids (MODEL.md section 10; the format is netprice.curves) ------------------------
+# -- offers and bids (docs/model.md §10; the format is netprice.curves) ---------------------------
 def _curve_blocks(curve, fields, *, feature, field, order):
     """Check one curve (a list of blocks); return its ``(quantity, price)`` pairs.
 

@@ -1,4 +1,4 @@
-"""Surplus and settlement of a two-sided market (MODEL.md section 10), and their checks.
+"""Surplus and settlement of a two-sided market (docs/model.md section 10), and their checks.
 
 With offer and bid blocks the LP maximises welfare::
 

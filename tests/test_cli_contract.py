@@ -20,6 +20,7 @@ import pytest
 import netprice as npx
 
 HERE = Path(__file__).parent
+ROOT = HERE.parent
 
 
 def run(*args, cwd=None, **kwargs):
@@ -90,10 +91,15 @@ def _targets(tmp_path):
     ["contingency", "{file}", "--out", "{blocker}/o", "--no-progress"],
     ["contingency", "{file}", "--out", "/proc/netprice-test", "--no-progress"],
     ["import", str(HERE / "data" / "zoo" / "Abilene.graphml"), "-o", "{blocker}/a.geojson"],
+    ["compare", "{file}", "--map", "{blocker}/compare.html"],
+    ["market", "{file}", "--out", "{blocker}/o"],
+    ["market", "{file}", "--out", "/proc/netprice-test"],
+    ["day", "{day}", "--out", "{blocker}/o"],
 ])
 def test_unwritable_output_is_the_users_input_exit_2(command, two, tmp_path):
     blocker = _targets(tmp_path)
-    args = [a.format(file=two, blocker=blocker) for a in command]
+    day = ROOT / "datasets" / "us20-day.geojson"
+    args = [a.format(file=two, blocker=blocker, day=day) for a in command]
     target = next(a for a in args if a.startswith((str(blocker), "/proc")))
     line = one_error_line(run(*args, cwd=tmp_path), 2)
     assert line.startswith(f"netprice: error: {target}: cannot write: ")

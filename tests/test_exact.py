@@ -1,8 +1,8 @@
-"""Exact prices for the market as written (MODEL.md section 8).
+"""Exact prices for the market as written (docs/model.md section 8).
 
 The reference here shares no code with netprice's LP: it lists every
 admissible route with networkx's ``all_simple_paths``, writes the route LP
-of MODEL.md section 3 with scipy, and solves it with HiGHS (``linprog``).
+of docs/model.md section 3 with scipy, and solves it with HiGHS (``linprog``).
 netprice's default formulation must give the same cost, prices that are a
 valid optimal dual of that LP (and equal to its duals wherever those are
 unique), and routes that keep their limits.
@@ -72,7 +72,7 @@ def random_market(seed):
 
 # -- the reference: every route listed, scipy + HiGHS ----------------------------------------
 def reference(G, mode):
-    """The route LP of MODEL.md section 3 with every admissible route, solved by linprog.
+    """The route LP of docs/model.md section 3 with every admissible route, solved by linprog.
 
     Returns None when it is infeasible, else a dict with the objective
     ($/h), the LP (A_eq, A_ub, c, bounds) and its labels.
@@ -153,7 +153,7 @@ def reference(G, mode):
     b_eq = np.array([(G.nodes[n].get("demand") or {}).get(w, 0.0) for n, w in demand_rows])
     b_ub = np.array([G.nodes[s]["capacity"] for s in sites]
                     + [G.edges[e]["bandwidth_gbps"] for e in arcs])
-    # Units near one for HiGHS (MODEL.md section 2): flows in 1e4 tokens/s.
+    # Units near one for HiGHS (docs/model.md section 2): flows in 1e4 tokens/s.
     scale = 1e4
     sol = linprog(c, A_ub=A_ub, b_ub=b_ub / scale, A_eq=A_eq, b_eq=b_eq / scale,
                   bounds=[(0, None if np.isinf(u) else u / scale) for u in upper],

@@ -201,3 +201,17 @@ def test_bad_workload_in_a_sidecar_names_the_sidecar(tmp_path):
         npx.read_geojson(tmp_path / "net.geojson")
     assert info.value.file == str(tmp_path / "net.netprice.json")
     assert "did you mean 'latency_ms'" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326",
+                                  "urn:ogc:def:crs:EPSG::4326"])
+def test_a_wgs84_crs_member_is_accepted(name, tmp_path):
+    doc = json.loads(npx.dataset_path("us5").read_text())
+    doc["crs"] = {"type": "name", "properties": {"name": name}}
+    path = tmp_path / "with-crs.geojson"
+    path.write_text(json.dumps(doc))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        G = npx.read_geojson(path)
+    plain = npx.read_geojson(npx.dataset_path("us5"))
+    assert npx.clear_market(G).objective == npx.clear_market(plain).objective

@@ -1,4 +1,4 @@
-"""Market-power screens: residual supply index, pivotal suppliers, uniform price (MODEL.md §10).
+"""Market-power screens: residual supply index, pivotal suppliers, uniform price (model.md §10).
 
 Each case is small enough to know its answer by hand: a seller pivotal by
 its size, a small seller made pivotal by the network (a thin link, a

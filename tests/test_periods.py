@@ -1,4 +1,4 @@
-"""Markets over periods (MODEL.md section 9): independent periods, deferred service, bad input.
+"""Markets over periods (docs/model.md section 9): independent periods, deferred service, bad input.
 
 Prices known by hand: one site whose cost changes by the hour and a
 workload that may wait; the price of a token arriving in period t is the

@@ -159,7 +159,7 @@ def test_prices_are_verified_and_duality_holds(spec, mode):
     assert (table["price"][ok] >= 0).all()
     for w, wspec in spec["workloads"].items():
         # Demand can be shed at its value of lost load; a node without demand
-        # has none to shed (MODEL.md section 8), so only the former is capped.
+        # has none to shed (docs/model.md section 8), so only the former is capped.
         rows = table.xs(w, level="workload")
         capped = rows[rows["demand"] > 0]["price"]
         assert (capped <= wspec["voll"] * (1 + 1e-12)).all()

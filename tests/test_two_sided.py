@@ -1,4 +1,4 @@
-"""A two-sided market: offers, bids, welfare clearing and surplus (MODEL.md section 10).
+"""A two-sided market: offers, bids, welfare clearing and surplus (docs/model.md section 10).
 
 The anchors: fixed demand is a bid at voll, capacity + cost is an offer of
 one block, and two hand-sized markets whose clearing price, quantities and

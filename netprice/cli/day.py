@@ -170,11 +170,14 @@ def day(file, out, windows, workload, price_workload, mode, solver, seed):
     from rich.console import Console
 
     from ..day import day_report
+    from ..io.files import check_writable
     from ..io.read import read_network
     from ..periods import has_periods
 
+    check_writable(folders=[out])
     try:
-        hours = [float(v) for v in windows.split(",") if v.strip()]
+        # an empty entry ("0,,2") is a mistake, not a window to skip
+        hours = [float(v) for v in windows.split(",")]
     except ValueError:
         raise click.BadParameter("give hours separated by commas, e.g. 0,2,6,12",
                                  param_hint="--windows") from None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .common import console, guard, seed_option
+from .common import console, guard, rows_option, seed_option
 
 __all__ = ["market"]
 
@@ -25,8 +25,9 @@ __all__ = ["market"]
 @click.option("--solver", type=click.Choice(["glop", "highs", "highs-ipm"]), default="glop",
               show_default=True, help="LP solver (prices are verified with any).")
 @seed_option
+@rows_option
 @guard
-def market(file, out, mode, solver, seed):
+def market(file, out, mode, solver, seed, rows):
     """Clear FILE as a market of offers and bids; write surplus, screens and charts.
 
     FILE may carry site ``offers`` and node ``bids`` (docs/format.md); a
@@ -42,11 +43,12 @@ def market(file, out, mode, solver, seed):
     """
     from rich.console import Console
 
-    from ..io.files import write_all
+    from ..io.files import check_writable, write_all
     from ..io.read import read_network
     from ..market import clear_market
     from ..market_power import market_power, uniform_price
 
+    check_writable(folders=[out])
     G = read_network(file, seed=seed)
     with Console(stderr=True).status(f"clearing {file.name}") as status:
         res = clear_market(G, mode=mode, solver=solver)
@@ -56,7 +58,7 @@ def market(file, out, mode, solver, seed):
         uniform = uniform_price(G, res, mode=mode, solver=solver)
     files = _outputs(G, res, screen, uniform, out)
     write_all(files)
-    _print(file, res, screen, uniform, [str(p) for p in files])
+    _print(file, res, screen, uniform, [str(p) for p in files], rows=rows, out_dir=out)
 
 
 def _outputs(G, res, screen, uniform, out):
@@ -82,10 +84,10 @@ def _outputs(G, res, screen, uniform, out):
     return files
 
 
-def _print(file, res, screen, uniform, written):
+def _print(file, res, screen, uniform, written, *, rows=None, out_dir=None):
     import pandas as pd
 
-    from ..report import rich_table
+    from ..report import print_table, rich_table
 
     out = console()
     s = res.settlement
@@ -96,14 +98,15 @@ def _print(file, res, screen, uniform, written):
     out.print(rich_table(figures, f"netprice market: {file} ({res.mode}, {res.answer})"))
     out.print("welfare = consumer surplus + producer surplus + compute rents + congestion "
               "rents; fixed demand states no value, so what it pays counts against consumers")
-    out.print(rich_table(res.surplus[["bid_value", "fixed_payments", "consumer_surplus",
-                                      "producer_surplus", "compute_rent"]],
-                         "Surplus by node ($/h; all columns in surplus.csv)"))
+    where = f"the tables in {out_dir} hold every row"
+    print_table(out, res.surplus[["bid_value", "fixed_payments", "consumer_surplus",
+                                  "producer_surplus", "compute_rent"]],
+                "Surplus by node ($/h; all columns in surplus.csv)", max_rows=rows, rest=where)
     pivotal = screen[screen["pivotal"]]
-    out.print(rich_table(pivotal[["load", "deliverable_without", "rsi"]] if len(pivotal)
-                         else screen[["load", "deliverable_without", "rsi"]],
-                         "Pivotal sellers (RSI < 1)" if len(pivotal)
-                         else "Residual supply index: no seller is pivotal"))
+    print_table(out, pivotal[["load", "deliverable_without", "rsi"]] if len(pivotal)
+                else screen[["load", "deliverable_without", "rsi"]],
+                "Pivotal sellers (RSI < 1)" if len(pivotal)
+                else "Residual supply index: no seller is pivotal", max_rows=rows, rest=where)
     totals = uniform.totals.assign(uniform_price=uniform.prices.reindex(uniform.totals.index))
     out.print(rich_table(totals, "Uniform price vs locational: payments ($/h), price ($/Mtok)"))
     for path in written:

@@ -132,6 +132,8 @@ def _interrupted(out) -> str:
             kept = sum(1 for line in handle if line.endswith(b"\n"))
     except OSError:
         kept = 0
+    if kept == 0:
+        return "interrupted before any scenario finished; nothing was written"
     return (f"interrupted; the {kept} finished scenario(s) are kept in {results.parent}, and "
             "the same command resumes from there")
 

@@ -33,11 +33,18 @@ def folder_when_done(out, prefix=".netprice-"):
     a failure part-way leaves nothing half-written in ``out``.
     """
     out = Path(out)
+    created = [p for p in (out, *out.parents) if not p.exists()]
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out, prefix=prefix) as scratch:
-        yield Path(scratch)
-        for item in sorted(Path(scratch).iterdir()):
-            os.replace(item, out / item.name)
+    try:
+        with tempfile.TemporaryDirectory(dir=out, prefix=prefix) as scratch:
+            yield Path(scratch)
+            for item in sorted(Path(scratch).iterdir()):
+                os.replace(item, out / item.name)
+    except BaseException:
+        for folder in created:  # innermost first; a failed run leaves no empty folders
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def write_all(files: dict) -> list:

@@ -384,7 +384,7 @@ def _scenario_graph(scenario) -> nx.DiGraph:
     for key, value in scenario.items():
         if key not in input_names("graph") and key != "schema_version":
             G.graph[key] = value
-    for key in GRAPH_FIELDS:      # time (MODEL.md section 9), checked by validate()
+    for key in GRAPH_FIELDS:      # time (docs/model.md section 9), checked by validate()
         if key in scenario:
             G.graph[key] = scenario[key]
     return G

@@ -337,7 +337,7 @@ class Unserved(ColumnBlock):
     Only where there is demand, and never more than it: an unserved column
     at a node without demand (or a larger one) would let the LP ship other
     nodes' tokens there and shed them -- demand shed where there is none,
-    and traffic nobody sent (MODEL.md section 8).
+    and traffic nobody sent (docs/model.md section 8).
     """
 
     name = "unserved"
@@ -355,7 +355,7 @@ class Unserved(ColumnBlock):
 
 
 def standard_blocks(data, routes, layers):
-    """The row and column blocks of the market of MODEL.md section 3, in LP order.
+    """The row and column blocks of the market of docs/model.md section 3, in LP order.
 
     Rows: demand, compute, link, layer.  Columns, workload by workload: its
     layered, route or arc flows (whichever its limit and the formulation

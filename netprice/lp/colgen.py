@@ -1,4 +1,4 @@
-"""Column generation: the exact route LP without listing its routes (MODEL.md section 8).
+"""Column generation: the exact route LP without listing its routes (docs/model.md section 8).
 
 The route LP of a market has a column for every admissible route, far too
 many to list on a meshed backbone.  Column generation solves it exactly

@@ -54,7 +54,7 @@ class MarketData:
 
     @property
     def two_sided(self) -> bool:
-        """Whether the market has offer or bid blocks (MODEL.md section 10)."""
+        """Whether the market has offer or bid blocks (docs/model.md section 10)."""
         return self.offers is not None or self.bids is not None
 
     @property

@@ -3,7 +3,7 @@
 Every price is the cost of the cheapest admissible way to *serve* one
 more token of a workload at a node, at the current scarcity and rents --
 its *service value* -- capped by the value of lost load where the node has
-demand of its own to shed (MODEL.md section 8):
+demand of its own to shed (docs/model.md section 8):
 
 * at a node with demand, the demand row's dual is the service value
   wherever tokens are served (the LP prices its cheapest route), and the
@@ -17,7 +17,7 @@ Each price comes with the route that sets it and splits along it::
     price = processing + a[w] * scarcity[n] + transport + congestion
 
 (``unserved`` = voll instead, where demand is shed; or the dearest bid,
-where bids meet no service: MODEL.md section 10).  The service value is
+where bids meet no service: docs/model.md section 10).  The service value is
 taken over the formulation's own columns -- enumerated routes, the layered
 graph, arc flows -- or, for the exact formulation, over every admissible
 route by the pricing oracle.

@@ -14,7 +14,7 @@
 
 Workloads without a latency limit are arc flows in all three (exact and
 small).  The approximations are priced by the same oracle afterwards, so
-their results say how far above exact they can be (MODEL.md section 8).
+their results say how far above exact they can be (docs/model.md section 8).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The latency-layered graph of one workload (MODEL.md section 3).
+"""The latency-layered graph of one workload (docs/model.md section 3).
 
 Nodes of the layered graph are (node, elapsed latency in quanta); an arc of
 latency l becomes arcs from layer k to layer k + ceil(l / quantum), and a

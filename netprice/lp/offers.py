@@ -1,4 +1,4 @@
-"""Offer and bid blocks: the two-sided market of MODEL.md section 10 as LP columns.
+"""Offer and bid blocks: the two-sided market of docs/model.md section 10 as LP columns.
 
 A site whose capacity is offered in blocks gets one column per block,
 ``0 <= q[b] <= capacity[b]``, and its compute row becomes::

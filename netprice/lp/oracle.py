@@ -8,7 +8,7 @@ to site s is::
     g[e] = cost_per_gb[e] * 1e-3 + rent[e] * 8e-9 * 1e6 / 3600   ($/Mtok per byte/token)
 
 subject to ``latency(r) + proc_latency[s, w] <= limit[w]`` with exact float
-latencies (MODEL.md section 8).  Every workload's arc cost is its bytes per
+latencies (docs/model.md section 8).  Every workload's arc cost is its bytes per
 token times the same ``g``, so one search per site serves every workload:
 
 1. One Dijkstra per site on ``g`` (scipy, all sites at once) gives the

@@ -1,6 +1,6 @@
 """A market over periods as one LP: the periods side by side, and deferred service between them.
 
-MODEL.md section 9.  Every period t is the single-period LP of section 3,
+docs/model.md section 9.  Every period t is the single-period LP of section 3,
 built from the standard blocks with period t's demand, capacity, cost and
 bandwidth, in one common scaling.  What couples the periods is the
 **deferred service** block, for the workloads that may wait (``defer_h``):
@@ -16,7 +16,7 @@ bandwidth, in one common scaling.  What couples the periods is the
 * ``0 <= u[o,w,t] <= arrivals[o,w,t]`` at the value of lost load, where
   the workload has one: demand is shed on arrival, never after waiting
   (waiting is free, so shedding later could not cost less), and never more
-  than arrived -- no phantom demand (MODEL.md section 8).
+  than arrived -- no phantom demand (docs/model.md section 8).
 
 One column per (arrival, serving period) rather than one backlog column
 per period with a deadline bound: both give the same dispatch and cost,
@@ -491,7 +491,7 @@ def generate_periods(horizon, plp, routes, solver, oracles, *, max_passes=MAX_PA
 
 
 def lower_bound(horizon, objective_per_h, min_reduced):
-    """A lower bound on the horizon's mean cost per hour (MODEL.md section 8, per period).
+    """A lower bound on the horizon's mean cost per hour (docs/model.md section 8, per period).
 
     Period t's service rows can carry at most what may be served then: its
     own arrivals, or every deferrable arrival whose window holds t.

@@ -1,7 +1,7 @@
 """Units of the LP and the conversions back to user units.
 
 The LP is written in *scaled* units so its coefficients are of order one
-(MODEL.md section 2: in tokens/s and $/token GLOP and HiGHS stop 7 % above
+(docs/model.md section 2: in tokens/s and $/token GLOP and HiGHS stop 7 % above
 the optimum with wrong prices).  One LP flow unit is ``flow_unit`` tokens/s
 and one LP cost unit is ``cost_unit`` $/Mtok, both powers of ten near the
 middle of the data's ranges; each capacity row is further divided by a power of two near

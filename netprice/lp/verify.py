@@ -5,7 +5,7 @@ The LP checks run in its scaled units (coefficients of order one, see
 maps the results it reports (prices, scarcity, rents ...) back to its LP
 duals (:meth:`~netprice.lp.blocks.RowBlock.reported_dual`), so what is
 checked is exactly what the user reads.  Then every price is checked
-against its own definition (MODEL.md section 8), each part of it too,
+against its own definition (docs/model.md section 8), each part of it too,
 and, for the exact formulation, the route certificate: no admissible
 route -- listed in the LP or not -- costs less than the price it serves.
 
