@@ -88,15 +88,9 @@ def dask_client(*, workers=None, scheduler=None, client=None):
 
     from distributed import Client, LocalCluster
 
-    cluster = None
-    try:
-        with _children_ignore_sigint():
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR)
-    except KeyboardInterrupt:  # pressed while the cluster started: delivered once it had
-        if cluster is not None:
-            cluster.close()
-        raise
+    with _children_ignore_sigint():
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=logging.ERROR)
     with cluster, Client(cluster) as local:
         yield local
 
@@ -145,16 +139,14 @@ def _ctrl_c():
 
 @contextlib.contextmanager
 def _children_ignore_sigint():
-    """Start processes that never see SIGINT: Ctrl-C is for this process to handle.
+    """Start processes that ignore SIGINT: Ctrl-C is for this process to handle.
 
     A terminal sends Ctrl-C to every process of the foreground job, the
     local cluster's workers too, each of which would print a traceback.
-    SIGINT is blocked while the cluster starts: a blocked signal stays
-    blocked across ``fork`` and ``exec`` and in threads started meanwhile
-    (the cluster's event loop), so the workers leave stopping to this
-    process, which closes the cluster.  A Ctrl-C pressed here meanwhile is
-    held, not lost: it is delivered, as KeyboardInterrupt, when the block
-    ends.
+    A signal ignored across ``exec`` stays ignored, and Python then installs
+    no KeyboardInterrupt handler: the workers leave stopping to this
+    process, which closes the cluster.  While the cluster starts (a second
+    or two), Ctrl-C here is ignored too.
     """
     import signal
     import threading
@@ -162,11 +154,11 @@ def _children_ignore_sigint():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        signal.signal(signal.SIGINT, previous)
 
 
 class _SharedPlugin:
