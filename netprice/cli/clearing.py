@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from .common import console, guard, rows_option, seed_option
+from .common import (console, guard, json_summary, rows_option, seed_option,
+                     where_the_rest_is)
 
 __all__ = ["clear", "compare"]
 
@@ -84,7 +85,8 @@ def clear(file, mode, map_path, out, parquet, solver, formulation, max_routes_pe
 
         return clear_over_periods(G, file, modes, map_path, out, parquet, as_json, period,
                                   workers=workers, scheduler=scheduler, price_range=ranges,
-                                  rows=rows, solver=solver, formulation=formulation, quantum_ms=quantum_ms,
+                                  rows=rows, solver=solver, formulation=formulation,
+                                  quantum_ms=quantum_ms,
                                   max_routes_per_pair=max_routes_per_pair)
     if period is not None or workers is not None or scheduler is not None:
         raise click.UsageError(f"--period, --workers and --scheduler are for markets over "
@@ -196,16 +198,15 @@ def _print_clear(results, file, as_json, written, *, names=None, rows=None, out=
     from ..report import price_frame, print_table, rich_table, saturated_frame, summary_frame
 
     if as_json:
-        click.echo(json.dumps({
+        click.echo(json_summary({
             "file": str(file),
             "results": {m: {**r.summary(), "settlement": r.settlement,
                             "prices": {f"{n}/{w}": p for (n, w), p in r.prices["price"].items()}}
                         for m, r in results.items()},
             "written": written,
-        }, indent=2, default=lambda v: None if v != v else float(v)))
+        }))
         return
-    where = (f"the tables in {out} hold every row" if out is not None
-             else "--out DIR writes every row; --rows 0 prints them all")
+    where = where_the_rest_is(out)
     terminal = console()
     terminal.print(rich_table(summary_frame(results), f"netprice: {file}"))
     print_table(terminal, price_frame(results, names), "Locational prices ($/Mtok)",

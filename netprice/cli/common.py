@@ -32,7 +32,7 @@ from ..errors import (
 
 __all__ = ["EXIT_OK", "EXIT_BUG", "EXIT_INPUT", "EXIT_INFEASIBLE", "EXIT_SOLVER",
            "EXIT_INTERRUPTED", "CommandError", "guard", "run", "console", "seed_option",
-           "rows_option"]
+           "rows_option", "where_the_rest_is", "json_summary"]
 
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
 #: Ctrl-C: 128 + SIGINT, as shells report a command the signal stopped.
@@ -189,3 +189,17 @@ seed_option = click.option("--seed", type=int, default=0, show_default=True,
 rows_option = click.option("--rows", type=click.IntRange(min=0), default=25, show_default=True,
                            help="Rows of each table printed (0: all); files written with "
                                 "--out hold every row.")
+
+
+def where_the_rest_is(out) -> str:
+    """What a terminal table cut to ``--rows`` says about the rows it leaves out."""
+    if out is not None:
+        return f"the tables in {out} hold every row"
+    return "--out DIR writes every row; --rows 0 prints them all"
+
+
+def json_summary(document) -> str:
+    """``--json`` output: NaN as null (JSON has no NaN), numpy numbers as floats."""
+    import json
+
+    return json.dumps(document, indent=2, default=lambda v: None if v != v else float(v))

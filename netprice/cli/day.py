@@ -16,7 +16,8 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_INPUT, CommandError, console, guard, seed_option
+from .common import (EXIT_INPUT, CommandError, console, guard, json_summary, seed_option,
+                     where_the_rest_is)
 
 __all__ = ["day", "clear_over_periods"]
 
@@ -102,7 +103,7 @@ def _print(results, file, as_json, written, shown, *, rows=None, out=None):
     from ..report import print_table, rich_table
 
     if as_json:
-        click.echo(json.dumps({
+        click.echo(json_summary({
             "file": str(file),
             "period": shown,
             "results": {m: {**r.summary(), "settlement": r.settlement,
@@ -110,10 +111,9 @@ def _print(results, file, as_json, written, shown, *, rows=None, out=None):
                                        r.period(shown).prices["price"].items()}}
                         for m, r in results.items()},
             "written": written,
-        }, indent=2, default=lambda v: None if v != v else float(v)))
+        }))
         return
-    where = (f"the tables in {out} hold every row" if out is not None
-             else "--out DIR writes every row; --rows 0 prints them all")
+    where = where_the_rest_is(out)
     terminal = console()
     for mode, res in results.items():
         hourly = pd.DataFrame({"cost $/h": res.objective_per_h.to_numpy()},

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .common import console, guard, rows_option, seed_option
+from .common import console, guard, rows_option, seed_option, where_the_rest_is
 
 __all__ = ["market"]
 
@@ -98,7 +98,7 @@ def _print(file, res, screen, uniform, written, *, rows=None, out_dir=None):
     out.print(rich_table(figures, f"netprice market: {file} ({res.mode}, {res.answer})"))
     out.print("welfare = consumer surplus + producer surplus + compute rents + congestion "
               "rents; fixed demand states no value, so what it pays counts against consumers")
-    where = f"the tables in {out_dir} hold every row"
+    where = where_the_rest_is(out_dir)
     print_table(out, res.surplus[["bid_value", "fixed_payments", "consumer_surplus",
                                   "producer_surplus", "compute_rent"]],
                 "Surplus by node ($/h; all columns in surplus.csv)", max_rows=rows, rest=where)

@@ -22,6 +22,7 @@ from .common import (
     console,
     guard,
     rows_option,
+    where_the_rest_is,
     seed_option,
 )
 
@@ -254,8 +255,7 @@ def sweep_command(file, parameter, values, workers, scheduler, out, resume, reus
     _print_table(tables.summary, f"netprice sweep: {file.name} ({parameter})",
                  f"{len(tables.summary)} scenarios ({_counts(counts)}); changes against "
                  f"{file.name} as it is; prices in $/Mtok", rows=rows,
-                 rest=f"the tables in {out} hold every row" if out is not None
-                 else "--out DIR writes every row; --rows 0 prints them all")
+                 rest=where_the_rest_is(out))
     for path in written:
         click.echo(f"wrote {path}")
 
