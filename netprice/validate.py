@@ -397,16 +397,29 @@ def check_names(keys, where, *, feature, known=None, extra=()) -> None:
         known.add(key)
 
 
-def _check_link_ids(G) -> None:
+def _check_names_used(used, where, labelled) -> None:
+    """:func:`check_names` over many nodes or arcs, judging each name used once.
+
+    ``used`` is every attribute name that occurs; only where one of them is
+    a near miss are the ``(feature label, data)`` pairs of ``labelled``
+    walked, to name the first feature that has it.
+    """
+    unknown = used - set(names(where))
+    suspect = {key for key in unknown if near_miss(key, where) is not None}
+    if not suspect:
+        return
+    for feature, data in labelled:
+        if not suspect.isdisjoint(data):
+            check_names(data, where, feature=feature)
+
+
+def _check_link_ids(G, arcs_of) -> None:
     """One id, one link: an undirected link's two arcs may share it, nothing else may.
 
     Tables list links by id and contingency takes a link out by its id: two
     links under one id would be reported, and taken out, as one.
+    ``arcs_of`` is ``{link id: [(u, v), ...]}`` in edge order.
     """
-    arcs_of = {}
-    for u, v, lid in G.edges(data="link"):
-        if lid is not None:
-            arcs_of.setdefault(lid, []).append((u, v))
     for lid, arcs in arcs_of.items():
         if len(arcs) == 1 or (len(arcs) == 2 and arcs[0] == arcs[1][::-1]):
             continue
@@ -478,12 +491,8 @@ def link_end_problem(geometry, source, target, at_source, at_target):
     raise AssertionError("unreachable")
 
 
-def _check_geometry(G, u, v, data) -> None:
-    geometry = data.get("geometry")
-    if not geometry:
-        return
-    nu, nv = G.nodes[u], G.nodes[v]
-    at_u, at_v = (nu["lon"], nu["lat"]), (nv["lon"], nv["lat"])
+def _check_geometry(u, v, data, at_u, at_v) -> None:
+    geometry = data["geometry"]
     # Written by add_link from the nodes, or read from a file that agrees:
     # the ends are the nodes' own coordinates, and no distance is needed.
     if tuple(geometry[0][:2]) == at_u and tuple(geometry[-1][:2]) == at_v:
@@ -565,18 +574,26 @@ def validate(G, *, file=None, warn=True) -> None:
         if G.number_of_nodes() == 0:
             raise ValidationError("the network has no nodes",
                                   fix="add at least one site with compute and demand")
-        known = set(names("node"))
+        used = set()
         for n, data in G.nodes(data=True):
             _check_node(n, data, workloads, periods)
-            check_names(data, "node", feature=_node_label(n), known=known)
-        known = set(names("edge"))
+            used.update(data)
+        _check_names_used(used, "node", ((_node_label(n), data)
+                                         for n, data in G.nodes(data=True)))
+        used, arcs_of = set(), {}
+        at = {n: (data.get("lon"), data.get("lat")) for n, data in G.nodes(data=True)}
         # The order of G.edges(data=True), over the plain adjacency dicts.
         for u, nbrs in G.adjacency():
             for v, data in nbrs.items():
                 _check_edge(u, v, data, periods)
-                check_names(data, "edge", feature=link_label(u, v, data), known=known)
-                _check_geometry(G, u, v, data)
-        _check_link_ids(G)
+                used.update(data)
+                if data.get("geometry"):
+                    _check_geometry(u, v, data, at[u], at[v])
+                if data.get("link") is not None:
+                    arcs_of.setdefault(data["link"], []).append((u, v))
+        _check_names_used(used, "edge", ((link_label(u, v, data), data)
+                                         for u, v, data in G.edges(data=True)))
+        _check_link_ids(G, arcs_of)
     except ValidationError as err:
         raise (err.in_file(file) if file is not None else err) from None
     if warn:
