@@ -493,10 +493,6 @@ def link_end_problem(geometry, source, target, at_source, at_target):
 
 def _check_geometry(u, v, data, at_u, at_v) -> None:
     geometry = data["geometry"]
-    # Written by add_link from the nodes, or read from a file that agrees:
-    # the ends are the nodes' own coordinates, and no distance is needed.
-    if tuple(geometry[0][:2]) == at_u and tuple(geometry[-1][:2]) == at_v:
-        return
     found = link_end_problem(geometry, u, v, at_u, at_v)
     if found is not None:
         raise ValidationError(found[0], feature=link_label(u, v, data), field="geometry",
@@ -574,23 +570,34 @@ def validate(G, *, file=None, warn=True) -> None:
         if G.number_of_nodes() == 0:
             raise ValidationError("the network has no nodes",
                                   fix="add at least one site with compute and demand")
-        used = set()
+        used, last = set(), None
         for n, data in G.nodes(data=True):
             _check_node(n, data, workloads, periods)
-            used.update(data)
+            # Nodes mostly share one set of names: take each new set once.
+            if data.keys() != last:
+                used.update(data)
+                last = data.keys()
         _check_names_used(used, "node", ((_node_label(n), data)
                                          for n, data in G.nodes(data=True)))
-        used, arcs_of = set(), {}
+        used, last, arcs_of = set(), None, {}
         at = {n: (data.get("lon"), data.get("lat")) for n, data in G.nodes(data=True)}
         # The order of G.edges(data=True), over the plain adjacency dicts.
         for u, nbrs in G.adjacency():
+            at_u = at[u]
             for v, data in nbrs.items():
                 _check_edge(u, v, data, periods)
-                used.update(data)
-                if data.get("geometry"):
-                    _check_geometry(u, v, data, at[u], at[v])
-                if data.get("link") is not None:
-                    arcs_of.setdefault(data["link"], []).append((u, v))
+                if data.keys() != last:
+                    used.update(data)
+                    last = data.keys()
+                geometry = data.get("geometry")
+                # Written by add_link or read from a file that agrees, the ends are
+                # the nodes' own coordinates: no distance needed.
+                if geometry and not (tuple(geometry[0][:2]) == at_u
+                                     and tuple(geometry[-1][:2]) == at[v]):
+                    _check_geometry(u, v, data, at_u, at[v])
+                lid = data.get("link")
+                if lid is not None:
+                    arcs_of.setdefault(lid, []).append((u, v))
         _check_names_used(used, "edge", ((link_label(u, v, data), data)
                                          for u, v, data in G.edges(data=True)))
         _check_link_ids(G, arcs_of)
