@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 
@@ -256,6 +257,13 @@ def near_miss(name, where, *, extra=()) -> str | None:
     """
     if not isinstance(name, str) or name in names(where) or name in extra:
         return None
+    return _near_miss(name, where, tuple(extra))
+
+
+@functools.lru_cache(maxsize=4096)
+def _near_miss(name, where, extra):
+    # Cached: every clear of a network validates it, and an imported network
+    # carries the same metadata names (a GraphML file's "label", "Internal" ...) each time.
     candidates = [a.name for a in ATTRIBUTES if a.where == where and a.role == "input"
                   and (where, a.name) not in _NOT_GUESSED] + list(extra)
     folded = re.sub(r"[\s\-.]+", "_", name.strip().lower())
