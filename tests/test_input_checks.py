@@ -215,3 +215,17 @@ def test_a_wgs84_crs_member_is_accepted(name, tmp_path):
         G = npx.read_geojson(path)
     plain = npx.read_geojson(npx.dataset_path("us5"))
     assert npx.clear_market(G).objective == npx.clear_market(plain).objective
+
+
+def test_a_report_folder_that_fails_part_way_is_not_left_behind(tmp_path):
+    from netprice.io.files import folder_when_done
+
+    out = tmp_path / "new" / "report"
+    with pytest.raises(RuntimeError):
+        with folder_when_done(out) as scratch:
+            (scratch / "half.png").write_bytes(b"x")
+            raise RuntimeError("the market was infeasible")
+    assert list(tmp_path.iterdir()) == []
+    with folder_when_done(out) as scratch:
+        (scratch / "whole.png").write_bytes(b"x")
+    assert [p.name for p in out.iterdir()] == ["whole.png"]
