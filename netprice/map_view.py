@@ -12,7 +12,11 @@
   the nodes in view, so that the toggle costs nothing on a large network.
 
 All three are data plus a little JavaScript: a map only draws what is
-there (nothing here solves or reads results).
+there (nothing here solves or reads results).  Below them are the
+drawing primitives every map shares (the price and utilisation colours,
+links as shapes, marker sizes, the price layers), here so that the SVG
+maps, the canvas renderer (:mod:`netprice.map_canvas`) and the period and
+screen maps take them from one place without importing each other.
 """
 
 from __future__ import annotations

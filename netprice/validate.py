@@ -142,6 +142,13 @@ def _check_periods(G, workloads):
     deferral longer than its limit is refused rather than given a meaning.
     """
     periods = G.graph.get("periods")
+    view = G.graph.get("period")
+    if view is not None and not isinstance(view, str):
+        # "period" is what a one-period view writes (one label); a list here is "periods" misspelt
+        raise ValidationError(
+            f"names the one period a view of a day shows (a label), got {_describe(view)}",
+            feature="netprice", field="period",
+            fix="did you mean 'periods'? list the period labels there")
     for name, spec in workloads.items():
         if spec.get("defer_h") is None:
             continue

@@ -207,6 +207,12 @@ def test_offers_and_bids_are_refused_in_a_market_over_periods(field, curve):
         npx.clear_market(G)
 
 
+def test_a_list_under_period_is_taken_for_periods_misspelt():
+    G = _one_site([5.0, 3.0], defer_h=0)
+    G.graph["period"] = G.graph.pop("periods")
+    assert _error(G).startswith("feature netprice, field 'period': names the one period")
+
+
 def test_negative_deferral_is_refused():
     G = _one_site([5.0, 3.0], defer_h=-1)
     assert "field 'defer_h': must be at least 0" in _error(G)

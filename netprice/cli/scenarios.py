@@ -22,8 +22,8 @@ from .common import (
     console,
     guard,
     rows_option,
-    where_the_rest_is,
     seed_option,
+    where_the_rest_is,
 )
 
 __all__ = ["sweep_command", "contingency_command"]
