@@ -277,6 +277,22 @@ def build_horizon_lp(horizon, formulation="exact", quantum_ms=None, max_routes_p
     return plp, forms
 
 
+def _window_columns(horizon, period, workload):
+    """``(arrival row, serving period)`` of every deferred-service column, row by row.
+
+    Each arrival row r gets one column per period of
+    ``horizon.serve_periods(period[r], workload[r])``, earliest first.
+    """
+    lengths = np.asarray(horizon.window, dtype=np.int64)[workload] + 1
+    col_row = np.repeat(np.arange(len(period), dtype=np.int64), lengths)
+    starts = np.cumsum(lengths) - lengths
+    serve = period[col_row] + (np.arange(len(col_row)) - np.repeat(starts, lengths))
+    if horizon.cyclic:
+        return col_row, serve % horizon.T
+    inside = serve < horizon.T
+    return col_row[inside], serve[inside]
+
+
 def _deferral(horizon, lps, row_start, n_cols, scaling):
     """The arrival rows and their columns, as a sparse block under and beside the periods."""
     demand = horizon.demand()
@@ -292,14 +308,7 @@ def _deferral(horizon, lps, row_start, n_cols, scaling):
     amount = demand[period, node, workload]
     R = len(node)
     first = int(row_start[-1])
-    col_row, col_serve = [], []
-    for r in range(R):
-        w = int(workload[r])
-        for s in horizon.serve_periods(int(period[r]), w):
-            col_row.append(r)
-            col_serve.append(int(s))
-    col_row = np.asarray(col_row, dtype=np.int64)
-    col_serve = np.asarray(col_serve, dtype=np.int64)
+    col_row, col_serve = _window_columns(horizon, period, workload)
     # Unserved columns on the arrival rows of workloads with a value of lost load.
     voll = horizon.arrivals[0].voll
     shed = np.flatnonzero(np.isfinite(voll[workload]))
