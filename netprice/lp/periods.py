@@ -481,13 +481,13 @@ def generate_periods(horizon, plp, routes, solver, oracles, *, max_passes=MAX_PA
             routes[t] = routes[t].extend(found.subset(np.asarray(fresh)))
             kept = workload[fresh]
 
-            def add(builder, every=routes[t], offset=offset, kept=kept, data=horizon.served[t],
-                    block=lp_t.blocks["route"]):
+            def add_routes(builder, every=routes[t], offset=offset, kept=kept,
+                           data=horizon.served[t], block=lp_t.blocks["route"]):
                 for w in np.unique(kept):
                     block.add(builder, data, int(w), routes=every,
                               among=offset + np.flatnonzero(kept == w))
 
-            additions.append((t, horizon.served[t], add))
+            additions.append((t, horizon.served[t], add_routes))
         if not additions:
             # None negative in any period -- or only columns the LP has.
             certified = not found_any
